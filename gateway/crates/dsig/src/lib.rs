@@ -1,0 +1,3 @@
+//! The SMEV transform and the SMEV 3 XMLDSig profile.
+
+#![forbid(unsafe_code)]

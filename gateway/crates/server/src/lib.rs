@@ -1,0 +1,3 @@
+//! The HTTP edge of a node.
+
+#![forbid(unsafe_code)]

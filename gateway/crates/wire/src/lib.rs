@@ -1,0 +1,3 @@
+//! SMEV 3 SOAP envelopes and faults on the wire.
+
+#![forbid(unsafe_code)]

@@ -1,0 +1,1 @@
+//! The libxml2 edge: safe parsing, exclusive c14n and XSD validation.

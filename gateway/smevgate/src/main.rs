@@ -1,0 +1,5 @@
+//! The `smevgate` binary.
+
+#![forbid(unsafe_code)]
+
+fn main() {}

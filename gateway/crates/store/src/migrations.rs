@@ -1,0 +1,66 @@
+//! Versioned schema migrations, embedded in the binary.
+//!
+//! Each backend has its own list, applied in version order at open and
+//! recorded in the `store_migrations` table. A migration is never edited
+//! once released: add a new file with the next version instead.
+
+/// One schema change.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Migration {
+    /// Version, increasing from 1 without gaps.
+    pub version: i64,
+    /// File name, recorded next to the version.
+    pub name: &'static str,
+    /// The SQL, run as one batch.
+    pub sql: &'static str,
+}
+
+/// Migrations of the SQLite backend.
+pub(crate) const SQLITE: &[Migration] = &[Migration {
+    version: 1,
+    name: "0001_queues_and_journal.sql",
+    sql: include_str!("../migrations/sqlite/0001_queues_and_journal.sql"),
+}];
+
+/// Migrations of the PostgreSQL backend.
+pub(crate) const POSTGRES: &[Migration] = &[Migration {
+    version: 1,
+    name: "0001_queues_and_journal.sql",
+    sql: include_str!("../migrations/postgres/0001_queues_and_journal.sql"),
+}];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every file in the folder is listed, in order, with its number as version.
+    fn check_folder(folder: &str, listed: &[Migration]) {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("migrations")
+            .join(folder);
+        let mut files: Vec<String> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name().into_string().unwrap())
+            .filter(|name| name.ends_with(".sql"))
+            .collect();
+        files.sort();
+
+        let names: Vec<&str> = listed.iter().map(|m| m.name).collect();
+        assert_eq!(names, files);
+        for (index, migration) in listed.iter().enumerate() {
+            let number: i64 = migration.name[..4].parse().unwrap();
+            assert_eq!(migration.version, number);
+            assert_eq!(migration.version, index as i64 + 1);
+        }
+    }
+
+    #[test]
+    fn sqlite_migrations_list_matches_folder() {
+        check_folder("sqlite", SQLITE);
+    }
+
+    #[test]
+    fn postgres_migrations_list_matches_folder() {
+        check_folder("postgres", POSTGRES);
+    }
+}

@@ -1,1 +1,53 @@
-//! The libxml2 edge: safe parsing, exclusive c14n and XSD validation.
+//! The libxml2 edge: hardened parsing, exclusive c14n and XSD validation.
+//!
+//! This crate is the workspace's only door to libxml2 and the only place
+//! `unsafe` code is allowed; all of it sits behind the safe API below.
+//!
+//! # Layout
+//!
+//! - [`Document`] (`document.rs`, `prolog.rs`): parse with XXE, DOCTYPE,
+//!   non-UTF-8, size and depth refused.
+//! - [`Target`] (`target.rs`): which element an operation works on.
+//! - [`Document::exc_c14n`] (`c14n.rs`): exclusive c14n of a subtree.
+//! - `diagnostics.rs`: libxml2 errors captured per call, never on stderr.
+//! - `resolver.rs`: the global entity loader that fetches nothing.
+//! - `tree.rs`: read-only walking of a parsed tree.
+//! - `ffi.rs`: the hand-written libxml2 declarations.
+//!
+//! # Threads
+//!
+//! `xmlInitParser` runs once, before any other call (see [`init`]). Error
+//! handlers are per-thread or per-context, so concurrent calls on different
+//! threads neither share nor leak messages.
+
+#![deny(unsafe_op_in_unsafe_fn)]
+#![warn(missing_docs)]
+
+mod c14n;
+mod diagnostics;
+mod document;
+mod ffi;
+mod prolog;
+mod resolver;
+mod target;
+mod tree;
+
+use std::sync::Once;
+
+pub use c14n::{exc_c14n_bytes, C14nError};
+pub use document::{Document, ParseError, ParseErrorKind, ParseOptions, LIBXML2_MAX_DEPTH};
+pub use target::Target;
+
+/// Sets libxml2 up once per process: its global state (`xmlInitParser`,
+/// which must run before threads use the library) and our entity loader.
+fn init() {
+    static INIT: Once = Once::new();
+    INIT.call_once(|| {
+        // SAFETY: both calls only set process globals and run exactly once,
+        // before any other libxml2 call made through this crate.
+        unsafe {
+            ffi::xmlInitParser();
+            ffi::xmlSetExternalEntityLoader(Some(resolver::load_entity));
+        }
+    });
+}

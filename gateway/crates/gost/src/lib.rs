@@ -1,3 +1,35 @@
 //! GOST R 34.11-2012 (Streebog) and GOST R 34.10-2012 signatures, keys and certificates.
+//!
+//! Everything here follows the byte conventions SMEV 3 uses on the wire
+//! (protocol brief §2.4): Streebog bytes in output order, e read
+//! little-endian, signatures s ‖ r big-endian, public keys X ‖ Y
+//! little-endian. The arithmetic is pure Rust on `crypto-bigint`.
+//!
+//! # Layout
+//!
+//! - `hash`: Streebog-256.
+//! - `param_set`, `curve`: named curves and their constants.
+//! - `point`: curve arithmetic and scalar multiplication.
+//! - `signature`: the GOST R 34.10-2012 sign and verify steps.
+//! - `signing_key`, `verifying_key`: the public key types.
 
 #![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod curve;
+mod error;
+mod hash;
+mod param_set;
+mod point;
+mod signature;
+mod signing_key;
+mod verifying_key;
+
+pub use error::GostError;
+pub use hash::{streebog256, Streebog256};
+pub use param_set::ParamSet;
+pub use signing_key::SigningKey;
+pub use verifying_key::VerifyingKey;
+
+/// The `Digest` trait, needed to drive [`Streebog256`] incrementally.
+pub use ::streebog::Digest;

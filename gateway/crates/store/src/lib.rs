@@ -154,9 +154,8 @@ impl Store {
     /// the first delivery, and a [`journal::OP_DELIVERED`] or
     /// [`journal::OP_REDELIVERY`] entry naming `node_id` is written.
     ///
-    /// `Ok(None)` means nothing is available. Under heavy contention on
-    /// PostgreSQL a take may also see `None` while another taker holds the
-    /// only candidates; callers treat it as an empty queue, as SMEV clients do.
+    /// `Ok(None)` means nothing is available: every pending message is in
+    /// flight, filtered out, or was committed after the take began.
     ///
     /// # Errors
     /// A backend error.

@@ -9,6 +9,8 @@
 //!   non-UTF-8, size and depth refused.
 //! - [`Target`] (`target.rs`): which element an operation works on.
 //! - [`Document::exc_c14n`] (`c14n.rs`): exclusive c14n of a subtree.
+//! - [`SchemaSet`] (`schema.rs`): XSD compile (imports served from memory
+//!   or one folder) and validation of a subtree into [`Violation`]s.
 //! - `diagnostics.rs`: libxml2 errors captured per call, never on stderr.
 //! - `resolver.rs`: the global entity loader that fetches nothing.
 //! - `tree.rs`: read-only walking of a parsed tree.
@@ -29,6 +31,7 @@ mod document;
 mod ffi;
 mod prolog;
 mod resolver;
+mod schema;
 mod target;
 mod tree;
 
@@ -36,6 +39,7 @@ use std::sync::Once;
 
 pub use c14n::{exc_c14n_bytes, C14nError};
 pub use document::{Document, ParseError, ParseErrorKind, ParseOptions, LIBXML2_MAX_DEPTH};
+pub use schema::{SchemaError, SchemaSet, Violation};
 pub use target::Target;
 
 /// Sets libxml2 up once per process: its global state (`xmlInitParser`,

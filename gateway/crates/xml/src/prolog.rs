@@ -17,8 +17,10 @@ pub(crate) fn check(bytes: &[u8], max_bytes: usize) -> Result<(), ParseError> {
         return Err(ParseError::new(ParseErrorKind::TooLarge, 0, 0, message));
     }
     let body = bytes.strip_prefix(UTF8_BOM).unwrap_or(bytes);
+    // The declaration goes first, so that a document in another encoding is
+    // refused by the name it declares rather than by its first odd byte.
+    let after_decl = check_declaration(body)?;
     let text = utf8(body)?;
-    let after_decl = check_declaration(text)?;
     check_no_doctype(text, after_decl)
 }
 
@@ -37,17 +39,17 @@ fn utf8(body: &[u8]) -> Result<&str, ParseError> {
 }
 
 /// Checks the XML declaration, if any, and returns the offset just past it.
-fn check_declaration(text: &str) -> Result<usize, ParseError> {
-    let has_decl = text.starts_with("<?xml")
-        && text[5..].starts_with([' ', '\t', '\r', '\n']);
+fn check_declaration(body: &[u8]) -> Result<usize, ParseError> {
+    let has_decl =
+        body.starts_with(b"<?xml") && body.get(5).is_some_and(|b| b" \t\r\n".contains(b));
     if !has_decl {
         return Ok(0);
     }
-    let Some(end) = text.find("?>") else {
+    let Some(end) = body.windows(2).position(|pair| pair == b"?>") else {
         return Ok(0); // unterminated: libxml2 reports it with a position
     };
-    let declaration = &text[..end];
-    match declared_encoding(declaration) {
+    let declaration = String::from_utf8_lossy(&body[..end]);
+    match declared_encoding(&declaration) {
         Some(name) if !is_utf8_name(name) => {
             let message = format!("declared encoding '{name}' is refused; only utf-8 is accepted");
             Err(ParseError::new(ParseErrorKind::Encoding, 1, 1, message))

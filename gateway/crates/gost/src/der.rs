@@ -8,7 +8,6 @@ use crate::error::GostError;
 pub(crate) const INTEGER: u8 = 0x02;
 pub(crate) const BIT_STRING: u8 = 0x03;
 pub(crate) const OCTET_STRING: u8 = 0x04;
-pub(crate) const NULL: u8 = 0x05;
 pub(crate) const OID: u8 = 0x06;
 pub(crate) const UTF8_STRING: u8 = 0x0c;
 pub(crate) const UTC_TIME: u8 = 0x17;
@@ -49,7 +48,10 @@ impl<'a> Reader<'a> {
 
     /// The next element, whatever its tag.
     pub(crate) fn read_any(&mut self) -> Result<Tlv<'a>, GostError> {
-        let (&tag, rest) = self.data.split_first().ok_or(GostError::Der("unexpected end"))?;
+        let (&tag, rest) = self
+            .data
+            .split_first()
+            .ok_or(GostError::Der("unexpected end"))?;
         if tag & 0x1f == 0x1f {
             return Err(GostError::Der("multi-byte tags are not supported"));
         }
@@ -103,7 +105,9 @@ fn read_length(data: &[u8]) -> Result<(usize, usize), GostError> {
     if count == 0 || count > 4 || rest.len() < count {
         return Err(GostError::Der("unsupported length encoding"));
     }
-    let len = rest[..count].iter().fold(0usize, |acc, &b| (acc << 8) | usize::from(b));
+    let len = rest[..count]
+        .iter()
+        .fold(0usize, |acc, &b| (acc << 8) | usize::from(b));
     Ok((len, 1 + count))
 }
 
@@ -112,7 +116,10 @@ pub(crate) fn decode_oid(content: &[u8]) -> Result<String, GostError> {
     let mut arcs = Vec::new();
     let mut value: u64 = 0;
     for (i, &b) in content.iter().enumerate() {
-        value = value.checked_mul(128).ok_or(GostError::Der("oid arc too large"))? | u64::from(b & 0x7f);
+        value = value
+            .checked_mul(128)
+            .ok_or(GostError::Der("oid arc too large"))?
+            | u64::from(b & 0x7f);
         if b & 0x80 == 0 {
             arcs.push(value);
             value = 0;
@@ -157,7 +164,10 @@ pub(crate) fn sequence(parts: &[&[u8]]) -> Vec<u8> {
 /// An OBJECT IDENTIFIER from dotted text. Panics on malformed text, which
 /// only ever comes from constants in this crate.
 pub(crate) fn oid(dotted: &str) -> Vec<u8> {
-    let arcs: Vec<u64> = dotted.split('.').map(|a| a.parse().expect("numeric oid arc")).collect();
+    let arcs: Vec<u64> = dotted
+        .split('.')
+        .map(|a| a.parse().expect("numeric oid arc"))
+        .collect();
     let mut content = Vec::new();
     let first = arcs[0] * 40 + arcs[1];
     for &arc in std::iter::once(&first).chain(&arcs[2..]) {
@@ -217,12 +227,17 @@ pub(crate) fn time(t: OffsetDateTime) -> Vec<u8> {
 /// Decodes a UTCTime or GeneralizedTime in the `Z` form RFC 5280 requires.
 pub(crate) fn parse_time(tlv: &Tlv<'_>) -> Result<OffsetDateTime, GostError> {
     let text = std::str::from_utf8(tlv.content).map_err(|_| GostError::Time("not ascii"))?;
-    let digits = text.strip_suffix('Z').ok_or(GostError::Time("time is not in utc"))?;
+    let digits = text
+        .strip_suffix('Z')
+        .ok_or(GostError::Time("time is not in utc"))?;
     if !digits.bytes().all(|b| b.is_ascii_digit()) {
         return Err(GostError::Time("non-digit in time"));
     }
     let num = |range: std::ops::Range<usize>| -> Result<u32, GostError> {
-        digits.get(range).and_then(|s| s.parse().ok()).ok_or(GostError::Time("short time"))
+        digits
+            .get(range)
+            .and_then(|s| s.parse().ok())
+            .ok_or(GostError::Time("short time"))
     };
     let (year, rest) = match (tlv.tag, digits.len()) {
         (UTC_TIME, 12) => {
@@ -247,7 +262,12 @@ mod tests {
 
     #[test]
     fn oid_encoding_round_trips() {
-        for text in ["1.2.643.7.1.1.1.1", "2.5.4.3", "1.2.840.113549.1.9.1", "1.2.643.100.1"] {
+        for text in [
+            "1.2.643.7.1.1.1.1",
+            "2.5.4.3",
+            "1.2.840.113549.1.9.1",
+            "1.2.643.100.1",
+        ] {
             let encoded = oid(text);
             let mut reader = Reader::new(&encoded);
             assert_eq!(reader.oid("oid").expect("decodes"), text);
@@ -257,7 +277,10 @@ mod tests {
 
     #[test]
     fn oid_gost_2012_256_has_known_bytes() {
-        assert_eq!(hex::encode(oid("1.2.643.7.1.1.1.1")), "06082a85030701010101");
+        assert_eq!(
+            hex::encode(oid("1.2.643.7.1.1.1.1")),
+            "06082a85030701010101"
+        );
     }
 
     #[test]
@@ -265,7 +288,9 @@ mod tests {
         let content = vec![0xabu8; 300];
         let encoded = tlv(OCTET_STRING, &content);
         assert_eq!(&encoded[..4], &[0x04, 0x82, 0x01, 0x2c]);
-        let tlv = Reader::new(&encoded).read(OCTET_STRING, "octets").expect("decodes");
+        let tlv = Reader::new(&encoded)
+            .read(OCTET_STRING, "octets")
+            .expect("decodes");
         assert_eq!(tlv.content, &content[..]);
     }
 
@@ -277,7 +302,10 @@ mod tests {
 
     #[test]
     fn unsigned_integer_adds_sign_byte_only_when_needed() {
-        assert_eq!(unsigned_integer(&[0x00, 0x80]), vec![0x02, 0x02, 0x00, 0x80]);
+        assert_eq!(
+            unsigned_integer(&[0x00, 0x80]),
+            vec![0x02, 0x02, 0x00, 0x80]
+        );
         assert_eq!(unsigned_integer(&[0x00, 0x7f]), vec![0x02, 0x01, 0x7f]);
         assert_eq!(unsigned_integer(&[]), vec![0x02, 0x01, 0x00]);
     }

@@ -12,23 +12,34 @@
 //! - `point`: curve arithmetic and scalar multiplication.
 //! - `signature`: the GOST R 34.10-2012 sign and verify steps.
 //! - `signing_key`, `verifying_key`: the public key types.
+//! - `der`, `pem`: encodings; `spki`, `pkcs8`: key formats.
+//! - `name`, `certificate`: X.509 certificates and self-signed issuance.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod certificate;
 mod curve;
+mod der;
 mod error;
 mod hash;
+mod name;
 mod param_set;
+mod pem;
+mod pkcs8;
 mod point;
 mod signature;
 mod signing_key;
+mod spki;
 mod verifying_key;
 
+pub use certificate::{self_signed, Certificate};
 pub use error::GostError;
 pub use hash::{streebog256, Streebog256};
+pub use name::NameAttribute;
 pub use param_set::ParamSet;
 pub use signing_key::SigningKey;
+pub use spki::KeyAlgorithm;
 pub use verifying_key::VerifyingKey;
 
 /// The `Digest` trait, needed to drive [`Streebog256`] incrementally.

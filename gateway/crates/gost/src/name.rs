@@ -37,7 +37,13 @@ pub(crate) fn parse(content: &[u8]) -> Result<Vec<NameAttribute>, GostError> {
 pub(crate) fn render(attributes: &[NameAttribute]) -> String {
     let parts: Vec<String> = attributes
         .iter()
-        .map(|a| format!("{}={}", short_name(&a.oid).unwrap_or(&a.oid), escape(&a.value)))
+        .map(|a| {
+            format!(
+                "{}={}",
+                short_name(&a.oid).unwrap_or(&a.oid),
+                escape(&a.value)
+            )
+        })
         .collect();
     parts.join(", ")
 }
@@ -47,7 +53,10 @@ pub(crate) fn encode(attributes: &[(&str, &str)]) -> Vec<u8> {
     let rdns: Vec<Vec<u8>> = attributes
         .iter()
         .map(|(oid, value)| {
-            let pair = der::sequence(&[&der::oid(oid), &der::tlv(der::UTF8_STRING, value.as_bytes())]);
+            let pair = der::sequence(&[
+                &der::oid(oid),
+                &der::tlv(der::UTF8_STRING, value.as_bytes()),
+            ]);
             der::tlv(der::SET, &pair)
         })
         .collect();
@@ -67,15 +76,20 @@ fn decode_string(tlv: &der::Tlv<'_>) -> Result<String, GostError> {
         0x14 => Ok(tlv.content.iter().map(|&b| char::from(b)).collect()),
         // BMPString: UTF-16 big-endian.
         0x1e => {
-            let units: Vec<u16> =
-                tlv.content.chunks_exact(2).map(|c| u16::from_be_bytes([c[0], c[1]])).collect();
+            let units: Vec<u16> = tlv
+                .content
+                .chunks_exact(2)
+                .map(|c| u16::from_be_bytes([c[0], c[1]]))
+                .collect();
             String::from_utf16(&units).map_err(|_| bad)
         }
         // UniversalString: UTF-32 big-endian.
         0x1c => tlv
             .content
             .chunks_exact(4)
-            .map(|c| char::from_u32(u32::from_be_bytes([c[0], c[1], c[2], c[3]])).ok_or(bad.clone()))
+            .map(|c| {
+                char::from_u32(u32::from_be_bytes([c[0], c[1], c[2], c[3]])).ok_or(bad.clone())
+            })
             .collect(),
         _ => Ok(format!("#{}", hex::encode(tlv.raw))),
     }
@@ -130,13 +144,17 @@ mod tests {
     fn name_round_trips_cyrillic_utf8() {
         let encoded = encode(&[("2.5.4.3", "Тестовый УЦ, РТК"), ("2.5.4.6", "RU")]);
         let mut reader = Reader::new(&encoded);
-        let attributes = parse(reader.read(der::SEQUENCE, "name").expect("seq").content).expect("ok");
+        let attributes =
+            parse(reader.read(der::SEQUENCE, "name").expect("seq").content).expect("ok");
         assert_eq!(render(&attributes), "CN=Тестовый УЦ\\, РТК, C=RU");
     }
 
     #[test]
     fn bmp_string_value_decodes() {
-        let bmp: Vec<u8> = "Ростелеком".encode_utf16().flat_map(u16::to_be_bytes).collect();
+        let bmp: Vec<u8> = "Ростелеком"
+            .encode_utf16()
+            .flat_map(u16::to_be_bytes)
+            .collect();
         let pair = der::sequence(&[&der::oid("2.5.4.10"), &der::tlv(0x1e, &bmp)]);
         let name = der::sequence(&[&der::tlv(der::SET, &pair)]);
         let attributes = parse(&name[2..]).expect("parses");
@@ -146,7 +164,10 @@ mod tests {
 
     #[test]
     fn unknown_attribute_shows_dotted_oid() {
-        let attributes = vec![NameAttribute { oid: "1.2.3.4".into(), value: " x".into() }];
+        let attributes = vec![NameAttribute {
+            oid: "1.2.3.4".into(),
+            value: " x".into(),
+        }];
         assert_eq!(render(&attributes), "1.2.3.4=\\ x");
     }
 }

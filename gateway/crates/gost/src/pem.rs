@@ -23,10 +23,21 @@ pub(crate) fn encode(label: &str, der: &[u8]) -> String {
 pub(crate) fn decode(label: &str, text: &str) -> Result<Vec<u8>, GostError> {
     let begin = format!("-----BEGIN {label}-----");
     let end = format!("-----END {label}-----");
-    let start = text.find(&begin).ok_or(GostError::Pem("begin line not found"))? + begin.len();
-    let stop = text[start..].find(&end).ok_or(GostError::Pem("end line not found"))? + start;
-    let body: String = text[start..stop].chars().filter(|c| !c.is_ascii_whitespace()).collect();
-    STANDARD.decode(body).map_err(|_| GostError::Pem("invalid base64"))
+    let start = text
+        .find(&begin)
+        .ok_or(GostError::Pem("begin line not found"))?
+        + begin.len();
+    let stop = text[start..]
+        .find(&end)
+        .ok_or(GostError::Pem("end line not found"))?
+        + start;
+    let body: String = text[start..stop]
+        .chars()
+        .filter(|c| !c.is_ascii_whitespace())
+        .collect();
+    STANDARD
+        .decode(body)
+        .map_err(|_| GostError::Pem("invalid base64"))
 }
 
 #[cfg(test)]
@@ -37,13 +48,18 @@ mod tests {
     fn pem_round_trips_long_input() {
         let der: Vec<u8> = (0..=255u8).collect();
         let text = encode("CERTIFICATE", &der);
-        assert!(text.lines().all(|line| line.len() <= 64 || line.starts_with("-----")));
+        assert!(text
+            .lines()
+            .all(|line| line.len() <= 64 || line.starts_with("-----")));
         assert_eq!(decode("CERTIFICATE", &text).expect("decodes"), der);
     }
 
     #[test]
     fn pem_with_other_label_is_rejected() {
         let text = encode("PRIVATE KEY", b"abc");
-        assert_eq!(decode("CERTIFICATE", &text), Err(GostError::Pem("begin line not found")));
+        assert_eq!(
+            decode("CERTIFICATE", &text),
+            Err(GostError::Pem("begin line not found"))
+        );
     }
 }

@@ -102,13 +102,24 @@ fn generate_v1_2_limits_match_brief() {
         ("STATUS_DETAILS_MAX_LEN", "500"),
         ("SENDER_MNEMONIC_MAX_LEN", "50"),
         ("RECIPIENT_MNEMONIC_MAX_LEN", "100"),
-        ("CODE_MAX_LEN", "50"),
+        ("CODE_MAX_LEN", "100"),
         ("STRING_1500_MAX_LEN", "1500"),
         ("QUEUE_NAME_MAX_LEN", "200"),
     ];
     for (name, value) in expect {
         assert_eq!(value_of(v12, name).as_deref(), Some(value), "{name}");
     }
+}
+
+#[test]
+fn generate_smev_fault_code_limit_per_version() {
+    let source = generated();
+    let limits: Vec<Option<String>> = ["v1_1", "v1_2", "v1_3"]
+        .iter()
+        .map(|v| value_of(module(&source, v), "CODE_MAX_LEN"))
+        .collect();
+    let expected = ["50", "100", "100"].map(|s| Some(s.to_string()));
+    assert_eq!(limits, expected);
 }
 
 #[test]
@@ -248,6 +259,94 @@ fn generate_every_name_occurs_in_its_schema() {
             }
         }
     }
+}
+
+/// The `///` line above `pub const NAME` in a module body.
+fn doc_of<'a>(body: &'a str, name: &str) -> Option<&'a str> {
+    let at = body.find(&format!("pub const {name}:"))?;
+    body[..at].trim_end().lines().last().map(str::trim)
+}
+
+#[test]
+fn generate_destination_name_metadata_in_1_1_faults_only_in_1_3() {
+    let source = generated();
+    let v11 = module(&source, "v1_1");
+    let v13 = module(&source, "v1_3");
+    assert_eq!(
+        doc_of(v11, "DESTINATION_NAME"),
+        Some("/// Element `DestinationName` (faults, types).")
+    );
+    // 1.3 keeps it only inside the DestinationOverflow fault detail.
+    assert_eq!(
+        doc_of(v13, "DESTINATION_NAME"),
+        Some("/// Element `DestinationName` (faults).")
+    );
+    assert!(value_of(v11, "SUPPLEMENTARY_DATA").is_some());
+    assert!(value_of(v13, "SUPPLEMENTARY_DATA").is_none());
+    assert!(value_of(v11, "MESSAGE_BROKER").is_some());
+    assert!(value_of(module(&source, "v1_2"), "MESSAGE_BROKER").is_none());
+}
+
+#[test]
+fn generate_v1_3_statuses_and_routing() {
+    let source = generated();
+    let v13 = module(&source, "v1_3");
+    let statuses = value_of(v13, "INTERACTION_STATUS_TYPE_VALUES").expect("statuses");
+    for status in [
+        "messageIsDelivered",
+        "messageIsArchived",
+        "responseIsRejectedBySmev",
+    ] {
+        assert!(statuses.contains(&format!("\"{status}\"")), "{status}");
+    }
+    assert!(!statuses.contains("\"responseIsDelivered\""));
+    let v11 = value_of(module(&source, "v1_1"), "INTERACTION_STATUS_TYPE_VALUES").expect("1.1");
+    assert!(!v11.contains("\"messageIsDelivered\""));
+    let routing = "urn://x-artefacts-smev-gov-ru/services/message-exchange/types/routing/1.3";
+    assert_eq!(value_of(v13, "ROUTING"), Some(format!("\"{routing}\"")));
+    assert_eq!(
+        value_of(v13, "ROUTING_ELEMENT").as_deref(),
+        Some("\"Routing\"")
+    );
+    assert_eq!(value_of(v13, "VALUE_MAX_LEN").as_deref(), Some("500"));
+    assert_eq!(
+        value_of(v13, "MESSAGE_TYPE_VALUES").as_deref(),
+        Some(r#"&["REQUEST", "BROADCAST", "RESPONSE"]"#)
+    );
+    assert!(value_of(v13, "CANCEL").is_none());
+    let faults = value_of(v13, "FAULT_ELEMENTS").expect("faults");
+    assert!(
+        faults.contains(r#"name: "PersonalAccessDenied", detail: super::FaultDetail::SmevFault"#)
+    );
+    assert!(faults.contains(r#"name: "EndOfLifeReached", detail: super::FaultDetail::SmevFault"#));
+}
+
+#[test]
+fn generate_v1_1_has_queue_statistics_operation() {
+    let source = generated();
+    let ops = |v: &str| value_of(module(&source, v), "OPERATIONS").expect("operations");
+    assert!(ops("v1_1").contains(r#"soap_action: "urn:GetIncomingQueueStatistics""#));
+    assert!(!ops("v1_2").contains("GetIncomingQueueStatistics"));
+    assert!(!ops("v1_3").contains("GetIncomingQueueStatistics"));
+}
+
+#[test]
+fn generate_name_clash_is_error() {
+    let dir = std::env::temp_dir().join(format!("smevgate-gen-clash-{}", std::process::id()));
+    let version = dir.join("9.9");
+    std::fs::create_dir_all(&version).unwrap();
+    // Two simple types folding to the same constant stem with different limits.
+    let xsd = r#"<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema" targetNamespace="urn:t">
+        <xs:simpleType name="string-7"><xs:restriction base="xs:string"><xs:maxLength value="7"/></xs:restriction></xs:simpleType>
+        <xs:simpleType name="string_7"><xs:restriction base="xs:string"><xs:maxLength value="8"/></xs:restriction></xs:simpleType>
+    </xs:schema>"#;
+    std::fs::write(version.join("smev-message-exchange-basic-9.9.xsd"), xsd).unwrap();
+    let result = generate(&dir);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(
+        matches!(result, Err(GenError::NameClash { ref name, .. }) if name == "STRING_7_MAX_LEN"),
+        "{result:?}"
+    );
 }
 
 #[test]

@@ -6,6 +6,7 @@
 //! and limits in Rust can never drift from the schemas we validate against.
 
 #![forbid(unsafe_code)]
+#![warn(missing_docs)]
 
 mod emit;
 mod naming;
@@ -20,22 +21,37 @@ pub use naming::screaming;
 /// Why the generator could not produce code.
 #[derive(Debug, thiserror::Error)]
 pub enum GenError {
+    /// A file or folder could not be read.
     #[error("cannot read {path}")]
     Io {
+        /// The path that failed.
         path: PathBuf,
+        /// The underlying I/O error.
         #[source]
         source: std::io::Error,
     },
+    /// A schema or WSDL is not well-formed XML.
     #[error("{file} is not well-formed XML")]
     Xml {
+        /// File name inside its version folder.
         file: String,
+        /// The parser's error.
         #[source]
         source: roxmltree::Error,
     },
+    /// Well-formed, but something the generator needs is missing, such as an
+    /// unresolved type reference or a WSDL operation without a SOAPAction.
     #[error("schema content not understood: {0}")]
     Schema(String),
+    /// Two different values want the same constant name in one module.
     #[error("two values for constant {name} in module {module}")]
-    NameClash { module: String, name: String },
+    NameClash {
+        /// Version module, e.g. `v1_2`.
+        module: String,
+        /// The contested constant.
+        name: String,
+    },
+    /// `xsd_dir` holds no folder named like `1.2`.
     #[error("no schema version folders under {0}")]
     NoVersions(PathBuf),
 }

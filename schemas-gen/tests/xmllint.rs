@@ -49,12 +49,30 @@ fn validate(version: &str, document: &Path) -> Verdict {
     }
 }
 
-/// A scratch folder for this test process, removed and recreated per name.
-fn scratch(name: &str) -> PathBuf {
+/// A scratch folder for one test, removed when the guard drops.
+struct Scratch(PathBuf);
+
+fn scratch(name: &str) -> Scratch {
     let dir = std::env::temp_dir().join(format!("smevgate-xmllint-{}-{name}", std::process::id()));
     let _ = fs::remove_dir_all(&dir);
     fs::create_dir_all(&dir).expect("scratch dir");
-    dir
+    Scratch(dir)
+}
+
+// === impl Scratch ===
+
+impl std::ops::Deref for Scratch {
+    type Target = Path;
+
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.0);
+    }
 }
 
 fn examples(version: &str) -> Vec<PathBuf> {

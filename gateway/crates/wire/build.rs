@@ -1,6 +1,8 @@
 //! Build script: generates `$OUT_DIR/names.rs` from the project's XSDs with
 //! `smevgate-schemas-gen`, so Rust names and limits follow `xsd/` exactly.
 
+#![forbid(unsafe_code)]
+
 use std::env;
 use std::path::PathBuf;
 use std::process::ExitCode;

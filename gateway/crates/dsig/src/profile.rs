@@ -117,6 +117,21 @@ impl Algorithm {
         Self::ALL.into_iter().find(|a| a.key_oid() == oid)
     }
 
+    /// The SubjectPublicKeyInfo algorithm OID of a certificate's key. A
+    /// 2012-256 key on a curve the `gost` crate lacks still names the
+    /// 2012-256 generation; reading the key then fails on its own.
+    pub fn key_oid_of(key: &gost::KeyAlgorithm) -> String {
+        match key {
+            gost::KeyAlgorithm::Gost2012_256 { .. }
+            | gost::KeyAlgorithm::Gost2012_256Unsupported(_) => {
+                Algorithm::Gost2012_256.key_oid().to_owned()
+            }
+            gost::KeyAlgorithm::Gost2012_512 => Algorithm::Gost2012_512.key_oid().to_owned(),
+            gost::KeyAlgorithm::Gost2001 => Algorithm::Gost2001.key_oid().to_owned(),
+            gost::KeyAlgorithm::Other(oid) => oid.clone(),
+        }
+    }
+
     /// Checks that the three identifiers name one generation and that it can
     /// be computed; runs no cryptography.
     ///

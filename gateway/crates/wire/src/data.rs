@@ -288,10 +288,22 @@ fn read_smev_fault(node: Node<'_, '_>) -> Fault {
     };
     Fault {
         faultcode: FaultCode::Server,
-        faultstring: description.clone().unwrap_or_default(),
+        faultstring: description
+            .as_deref()
+            .map(strip_catalogue_code)
+            .unwrap_or_default()
+            .to_owned(),
         kind,
         code,
         description,
+    }
+}
+
+/// The human text of a `Description`: what follows a leading `SMEV-nnn:`.
+fn strip_catalogue_code(description: &str) -> &str {
+    match description.split_once(':') {
+        Some((code, text)) if code.starts_with("SMEV-") => text,
+        _ => description,
     }
 }
 

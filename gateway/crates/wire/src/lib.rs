@@ -29,8 +29,10 @@ mod envelope;
 mod fault;
 mod metadata;
 mod multipart;
+pub mod names;
 mod operation;
 mod reply;
+mod request;
 mod response;
 mod version;
 mod writer;
@@ -53,6 +55,12 @@ pub use multipart::MultipartError;
 pub use operation::Operation;
 pub use reply::{
     read_reply, ReceivedRequest, ReceivedResponse, ReceivedStatus, Reply, ReplyError, ReplyKind,
+};
+pub use request::{
+    write_ack_request, write_get_request_request, write_get_response_request,
+    write_get_status_request, write_send_request_request, write_send_response_request,
+    AttachmentContent, AttachmentHeader, RequestInput, ResponseInput, ResponseInputContent,
+    SelectorInput,
 };
 pub use response::{
     write_ack_response, write_async_status_data, write_get_request_response,

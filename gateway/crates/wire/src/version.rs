@@ -3,6 +3,10 @@
 //! The version of a message is read from the namespace of the operation
 //! element in `soap:Body` (brief §1.2); the three versions can run side by
 //! side on one node.
+//! Namespace strings come from the generated [`names`] module, the single
+//! source of truth shared with `xsd/`.
+
+use crate::names;
 
 /// The SOAP 1.1 envelope namespace, the only one SMEV accepts (brief §1.1).
 pub const SOAP_ENV: &str = "http://schemas.xmlsoap.org/soap/envelope/";
@@ -12,21 +16,6 @@ pub const SOAP12_ENV: &str = "http://www.w3.org/2003/05/soap-envelope";
 pub const XMLDSIG: &str = "http://www.w3.org/2000/09/xmldsig#";
 /// The XML Schema instance namespace (for `xsi:type` on `SmevFault`).
 pub const XSI: &str = "http://www.w3.org/2001/XMLSchema-instance";
-
-// FIXME(#2): these strings duplicate what `names.rs` (generated from xsd/)
-// will expose; once it lands in git, `Version` must read `names::v1_x::*`
-// and this table must go.
-const TYPES_1_1: &str = "urn://x-artefacts-smev-gov-ru/services/message-exchange/types/1.1";
-const BASIC_1_1: &str = "urn://x-artefacts-smev-gov-ru/services/message-exchange/types/basic/1.1";
-const FAULTS_1_1: &str = "urn://x-artefacts-smev-gov-ru/services/message-exchange/types/faults/1.1";
-const TYPES_1_2: &str = "urn://x-artefacts-smev-gov-ru/services/message-exchange/types/1.2";
-const BASIC_1_2: &str = "urn://x-artefacts-smev-gov-ru/services/message-exchange/types/basic/1.2";
-const FAULTS_1_2: &str = "urn://x-artefacts-smev-gov-ru/services/message-exchange/types/faults/1.2";
-const TYPES_1_3: &str = "urn://x-artefacts-smev-gov-ru/services/message-exchange/types/1.3";
-const BASIC_1_3: &str = "urn://x-artefacts-smev-gov-ru/services/message-exchange/types/basic/1.3";
-const FAULTS_1_3: &str = "urn://x-artefacts-smev-gov-ru/services/message-exchange/types/faults/1.3";
-const ROUTING_1_3: &str =
-    "urn://x-artefacts-smev-gov-ru/services/message-exchange/types/routing/1.3";
 
 /// A version of the SMEV 3 message-exchange schemas.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -60,34 +49,34 @@ impl Version {
     /// The namespace of operations and envelopes (prefix `ns2` on the wire).
     pub fn types_ns(self) -> &'static str {
         match self {
-            Version::V1_1 => TYPES_1_1,
-            Version::V1_2 => TYPES_1_2,
-            Version::V1_3 => TYPES_1_3,
+            Version::V1_1 => names::v1_1::TYPES,
+            Version::V1_2 => names::v1_2::TYPES,
+            Version::V1_3 => names::v1_3::TYPES,
         }
     }
 
     /// The namespace of basic types (the default namespace on the wire).
     pub fn basic_ns(self) -> &'static str {
         match self {
-            Version::V1_1 => BASIC_1_1,
-            Version::V1_2 => BASIC_1_2,
-            Version::V1_3 => BASIC_1_3,
+            Version::V1_1 => names::v1_1::BASIC,
+            Version::V1_2 => names::v1_2::BASIC,
+            Version::V1_3 => names::v1_3::BASIC,
         }
     }
 
     /// The namespace of fault elements (prefix `ns3` on the wire).
     pub fn faults_ns(self) -> &'static str {
         match self {
-            Version::V1_1 => FAULTS_1_1,
-            Version::V1_2 => FAULTS_1_2,
-            Version::V1_3 => FAULTS_1_3,
+            Version::V1_1 => names::v1_1::FAULTS,
+            Version::V1_2 => names::v1_2::FAULTS,
+            Version::V1_3 => names::v1_3::FAULTS,
         }
     }
 
     /// The routing namespace, which only 1.3 has.
     pub fn routing_ns(self) -> Option<&'static str> {
         match self {
-            Version::V1_3 => Some(ROUTING_1_3),
+            Version::V1_3 => Some(names::v1_3::ROUTING),
             _ => None,
         }
     }
@@ -129,12 +118,14 @@ mod tests {
             assert_eq!(Version::from_types_ns(v.types_ns()), Some(v));
             assert_eq!(Version::from_any_ns(v.faults_ns()), Some(v));
         }
-        assert_eq!(Version::from_types_ns(BASIC_1_2), None);
+        assert_eq!(Version::from_types_ns(names::v1_2::BASIC), None);
     }
 
     #[test]
     fn version_routing_ns_exists_only_in_1_3() {
         assert_eq!(Version::V1_2.routing_ns(), None);
-        assert_eq!(Version::V1_3.routing_ns(), Some(ROUTING_1_3));
+        assert!(Version::V1_3
+            .routing_ns()
+            .is_some_and(|ns| ns.ends_with("/routing/1.3")));
     }
 }

@@ -1,6 +1,10 @@
 //! Golden-file helper shared by the test suites: compares an actual
 //! rendering with `tests/data/<dir>/<case>.<ext>`, and rewrites the file
 //! instead when `UPDATE_EXPECT=1` is set.
+//!
+//! Each test binary includes this module and uses a subset of it.
+
+#![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
 

@@ -38,7 +38,7 @@ pub struct FaultElement {
 pub struct Operation {
     /// Operation name, e.g. `SendRequest`.
     pub name: &'static str,
-    /// The SOAPAction header value, e.g. `urn:SendRequest`.
+    /// The `SOAPAction` header value, e.g. `urn:SendRequest`.
     pub soap_action: &'static str,
     /// Local name of the request Body child (types namespace).
     pub request: &'static str,

@@ -189,6 +189,12 @@ fn read_memory(bytes: &[u8]) -> Result<Document, ParseError> {
         raw,
         _not_sync: PhantomData,
     };
+    // libxml2 returns a tree despite namespace errors (an undeclared prefix,
+    // `xmlns:p=""`); such a tree has no reliable expanded names, so it is
+    // refused like any other malformed input.
+    if diagnostics.iter().any(Diagnostic::is_error) {
+        return Err(first_error(&diagnostics));
+    }
     // SAFETY: a live document. The prolog check already refused DOCTYPEs;
     // this is a second line of defence.
     if !unsafe { ffi::xmlGetIntSubset(document.as_ptr()) }.is_null() {

@@ -16,6 +16,27 @@
 //! - `tree.rs`: read-only walking of a parsed tree.
 //! - `ffi.rs`: the hand-written libxml2 declarations.
 //!
+//! # Example
+//!
+//! ```
+//! use xml::{Document, Target};
+//!
+//! let doc = Document::parse(
+//!     br#"<s:Body xmlns:s="urn:soap" xmlns:t="urn:t"><t:Data Id="A"> x </t:Data></s:Body>"#,
+//! )?;
+//! let canonical = doc.exc_c14n(&Target::by_id("A"), &[])?;
+//! assert_eq!(canonical, br#"<t:Data xmlns:t="urn:t" Id="A"> x </t:Data>"#);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! # Limits
+//!
+//! - Nesting deeper than [`LIBXML2_MAX_DEPTH`] (256) is always refused:
+//!   raising it needs `XML_PARSE_HUGE`, which also lifts libxml2's other
+//!   hostile-input limits.
+//! - Inputs must be UTF-8 (a BOM is fine); DOCTYPEs are refused outright.
+//! - Namespace errors (an undeclared prefix) make a document malformed.
+//!
 //! # Threads
 //!
 //! `xmlInitParser` runs once, before any other call (see [`init`]). Error

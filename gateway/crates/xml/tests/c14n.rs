@@ -224,3 +224,13 @@ fn exc_c14n_bytes_reports_parse_errors() {
     assert_eq!(parse.line, 1);
     assert!(parse.message.contains("mismatch"), "{}", parse.message);
 }
+
+#[test]
+fn relative_namespace_uri_fails_with_libxml2_reason() {
+    let doc = Document::parse(br#"<a xmlns="relative/uri"><b/></a>"#).unwrap();
+    let err = doc.exc_c14n(&Target::Root, &[]).unwrap_err();
+    let C14nError::Failed(reason) = &err else {
+        panic!("expected a failure, got {err:?}")
+    };
+    assert!(reason.contains("relative"), "{reason}");
+}

@@ -50,6 +50,17 @@ fn undeclared_entity_reference_is_malformed() {
 }
 
 #[test]
+fn undeclared_namespace_prefix_is_malformed() {
+    let err = parse_err(b"<a>\n  <p:b/></a>");
+    assert_eq!((err.kind, err.line), (ParseErrorKind::Malformed, 2));
+    assert!(err.message.contains("prefix p"), "{}", err.message);
+    assert_eq!(
+        parse_err(b"<a xmlns:p=\"\"/>").kind,
+        ParseErrorKind::Malformed
+    );
+}
+
+#[test]
 fn xinclude_is_not_processed() {
     let input = br#"<a xmlns:xi="http://www.w3.org/2001/XInclude"><xi:include href="/etc/hostname" parse="text"/></a>"#;
     let out = String::from_utf8(exc_c14n_bytes(input).unwrap()).unwrap();

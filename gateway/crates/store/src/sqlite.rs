@@ -269,7 +269,7 @@ fn enqueue(
             });
         }
     }
-    if count_pending(&tx, &message.queue)? >= quota {
+    if count_pending(&tx, &message.queue, quota)? >= quota {
         return Err(StoreError::QueueFull {
             queue: message.queue.clone(),
             quota,
@@ -282,15 +282,22 @@ fn enqueue(
         .map_err(StoreError::sqlite("committing enqueue"))
 }
 
-fn count_pending(tx: &Transaction<'_>, queue: &QueueId) -> Result<u64> {
+/// Pending messages in `queue`, counted up to `quota`.
+fn count_pending(tx: &Transaction<'_>, queue: &QueueId, quota: u64) -> Result<u64> {
     let mut statement = tx
         .prepare_cached(
-            "SELECT count(*) FROM messages
-             WHERE queue_owner = ?1 AND queue_kind = ?2 AND state = 'pending'",
+            "SELECT count(*) FROM (
+                 SELECT 1 FROM messages
+                 WHERE queue_owner = ?1 AND queue_kind = ?2 AND state = 'pending'
+                 LIMIT ?3)",
         )
         .map_err(StoreError::sqlite("preparing quota count"))?;
+    // Counting stops at the quota: a full queue costs no more than that.
+    let limit = i64::try_from(quota).unwrap_or(i64::MAX);
     let count: i64 = statement
-        .query_row(params![queue.owner, queue.kind.as_str()], |row| row.get(0))
+        .query_row(params![queue.owner, queue.kind.as_str(), limit], |row| {
+            row.get(0)
+        })
         .map_err(StoreError::sqlite("counting pending messages"))?;
     Ok(count.unsigned_abs())
 }

@@ -297,3 +297,23 @@ fn real_multipart_empty_queue_root_part_validates_against_1_2() {
         Verdict::Valid
     );
 }
+
+#[test]
+fn archive_attachment_headers_are_refused_before_1_3() {
+    let dir = scratch("archive");
+    let archive = example_text("1.3", "SendRequestRequest-archive.xml");
+    // Drop the 1.3-only routing block, then move the rest to the 1.2 namespaces.
+    let start = archive.find("  <r:Routing").expect("routing block");
+    let end = archive.find("</r:Routing>\n").expect("routing end") + "</r:Routing>\n".len();
+    let without_routing = format!("{}{}", &archive[..start], &archive[end..]);
+    assert_eq!(
+        validate_text("1.3", &dir, "a13.xml", &without_routing),
+        Verdict::Valid
+    );
+    let as_1_2 = without_routing.replace("/1.3\"", "/1.2\"");
+    let verdict = validate_text("1.2", &dir, "a12.xml", &as_1_2);
+    assert!(
+        matches!(&verdict, Verdict::Invalid(e) if e.contains("NamespaceUri")),
+        "{verdict:?}"
+    );
+}

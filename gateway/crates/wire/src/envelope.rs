@@ -289,16 +289,15 @@ pub(crate) fn parse_document<'i>(
     if has_doctype(text) {
         return Err(EnvelopeError::Doctype);
     }
+    check_depth(text, limits.max_depth)?;
     let options = ParsingOptions {
         allow_dtd: false,
         ..ParsingOptions::default()
     };
-    let doc = Document::parse_with_options(text, options).map_err(|e| match e {
+    Document::parse_with_options(text, options).map_err(|e| match e {
         roxmltree::Error::DtdDetected => EnvelopeError::Doctype,
         e => EnvelopeError::NotWellFormed(e.to_string()),
-    })?;
-    check_depth(&doc, limits.max_depth)?;
-    Ok(doc)
+    })
 }
 
 /// Finds `soap:Body` under a SOAP 1.1 `Envelope` root.
@@ -360,19 +359,63 @@ fn has_doctype(text: &str) -> bool {
     text[..prolog_end].contains("<!DOCTYPE")
 }
 
-fn check_depth(doc: &Document<'_>, max: usize) -> Result<(), EnvelopeError> {
-    // Nodes come in document order, so a parent's depth is known before
-    // its children's: one pass, no recursion.
-    let mut depths = vec![0usize; doc.descendants().count()];
-    for node in doc.descendants().filter(|n| n.is_element()) {
-        let parent = node.parent().map_or(0, |p| depths[p.id().get_usize()]);
-        let depth = parent + 1;
+/// Measures element nesting on the raw text, before the tree parser sees
+/// it: the parser recurses per level and would overflow the stack on
+/// hostile nesting. Malformed markup is left for the parser to report.
+fn check_depth(text: &str, max: usize) -> Result<(), EnvelopeError> {
+    let bytes = text.as_bytes();
+    let mut depth = 0usize;
+    let mut at = 0;
+    while let Some(offset) = bytes[at..].iter().position(|&b| b == b'<') {
+        let start = at + offset;
+        let rest = &bytes[start..];
+        let (end, change) = if rest.starts_with(b"<!--") {
+            (skip_past(bytes, start, b"-->"), 0)
+        } else if rest.starts_with(b"<![CDATA[") {
+            (skip_past(bytes, start, b"]]>"), 0)
+        } else if rest.starts_with(b"<?") {
+            (skip_past(bytes, start, b"?>"), 0)
+        } else if rest.starts_with(b"</") {
+            (skip_past(bytes, start, b">"), -1)
+        } else {
+            let end = tag_end(bytes, start);
+            let self_closing = end >= 2 && bytes[end - 2] == b'/';
+            (end, if self_closing { 0 } else { 1 })
+        };
+        match change {
+            1 => depth += 1,
+            -1 => depth = depth.saturating_sub(1),
+            _ => {}
+        }
         if depth > max {
             return Err(EnvelopeError::TooDeep { max });
         }
-        depths[node.id().get_usize()] = depth;
+        at = end;
     }
     Ok(())
+}
+
+/// Index just past the first `needle` after `from` (or the end).
+fn skip_past(bytes: &[u8], from: usize, needle: &[u8]) -> usize {
+    bytes[from..]
+        .windows(needle.len())
+        .position(|w| w == needle)
+        .map_or(bytes.len(), |i| from + i + needle.len())
+}
+
+/// Index just past the `>` closing the start tag at `from`, skipping `>`
+/// inside quoted attribute values.
+fn tag_end(bytes: &[u8], from: usize) -> usize {
+    let mut quote = None;
+    for (i, &b) in bytes.iter().enumerate().skip(from + 1) {
+        match (quote, b) {
+            (None, b'"' | b'\'') => quote = Some(b),
+            (Some(q), _) if q == b => quote = None,
+            (None, b'>') => return i + 1,
+            _ => {}
+        }
+    }
+    bytes.len()
 }
 
 fn read_request(

@@ -90,6 +90,14 @@ impl Version {
         }
     }
 
+    /// The version for its number, e.g. `"1.2"` (the inverse of
+    /// [`Version::as_str`]).
+    pub fn from_label(label: &str) -> Option<Version> {
+        [Version::V1_1, Version::V1_2, Version::V1_3]
+            .into_iter()
+            .find(|v| v.as_str() == label.trim())
+    }
+
     /// Whether `MessageMetadata` carries `DestinationName` and
     /// `SupplementaryData` (1.1 and 1.2; 1.3 dropped both).
     pub fn has_destination_name(self) -> bool {

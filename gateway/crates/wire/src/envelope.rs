@@ -24,7 +24,9 @@ const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 pub struct Limits {
     /// Largest accepted message, in bytes.
     pub max_bytes: usize,
-    /// Deepest accepted element nesting (the envelope is depth 1).
+    /// Deepest accepted element nesting (the envelope is depth 1). It is
+    /// checked on the raw text before the tree parser runs, because that
+    /// parser recurses per level: keep it in the hundreds, not thousands.
     pub max_depth: usize,
 }
 

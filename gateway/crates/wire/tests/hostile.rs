@@ -48,6 +48,25 @@ fn deep_nesting_over_limit_is_refused() {
 }
 
 #[test]
+fn nesting_at_limit_is_accepted_and_one_more_is_refused() {
+    // Envelope, Header, then `extra` levels: depth = 2 + extra.
+    let nest = |extra: usize| {
+        let body = format!("{}{}", "<a x='>'>".repeat(extra), "</a>".repeat(extra));
+        GET_REQUEST_1_1.replace(
+            "<soap:Header/>",
+            &format!("<soap:Header>{body}</soap:Header>"),
+        )
+    };
+    let limits = Limits {
+        max_depth: 40,
+        ..Limits::default()
+    };
+    assert!(read_envelope(nest(38).as_bytes(), &limits).is_ok());
+    let error = read_envelope(nest(39).as_bytes(), &limits).expect_err("too deep");
+    assert_eq!(error, EnvelopeError::TooDeep { max: 40 });
+}
+
+#[test]
 fn oversize_message_is_refused_before_parsing() {
     let limits = Limits {
         max_bytes: 100,

@@ -48,18 +48,26 @@ pub async fn sqlite() -> TestStore {
     }
 }
 
-/// A store in a fresh PostgreSQL schema; `None` when `SMEVGATE_SKIP_PG=1`.
-///
-/// # Panics
-/// When the server is unreachable, saying how to start it.
-pub async fn postgres() -> Option<TestStore> {
+/// The PostgreSQL URL of the tests; `None` when `SMEVGATE_SKIP_PG=1`.
+pub fn pg_url() -> Option<String> {
     if std::env::var("SMEVGATE_SKIP_PG").as_deref() == Ok("1") {
         eprintln!("SMEVGATE_SKIP_PG=1: PostgreSQL test skipped");
         return None;
     }
-    let url = std::env::var("SMEVGATE_TEST_PG_URL").unwrap_or_else(|_| DEFAULT_PG_URL.into());
-    let schema = format!("store_t_{}", uuid::Uuid::new_v4().simple());
-    let store = match Store::open_postgres_schema(&url, &schema).await {
+    Some(std::env::var("SMEVGATE_TEST_PG_URL").unwrap_or_else(|_| DEFAULT_PG_URL.into()))
+}
+
+/// A schema name no other test uses.
+pub fn fresh_schema() -> String {
+    format!("store_t_{}", uuid::Uuid::new_v4().simple())
+}
+
+/// Opens a PostgreSQL store in `schema`.
+///
+/// # Panics
+/// When the server is unreachable, saying how to start it.
+pub async fn open_pg(url: &str, schema: &str) -> Store {
+    match Store::open_postgres_schema(url, schema).await {
         Ok(store) => store,
         Err(error) => panic!(
             "PostgreSQL at {url} is unreachable or refused ({error}: {:?}). Start it \
@@ -67,7 +75,17 @@ pub async fn postgres() -> Option<TestStore> {
              point SMEVGATE_TEST_PG_URL at another server, or set SMEVGATE_SKIP_PG=1 to skip",
             std::error::Error::source(&error).map(ToString::to_string),
         ),
-    };
+    }
+}
+
+/// A store in a fresh PostgreSQL schema; `None` when `SMEVGATE_SKIP_PG=1`.
+///
+/// # Panics
+/// When the server is unreachable, saying how to start it.
+pub async fn postgres() -> Option<TestStore> {
+    let url = pg_url()?;
+    let schema = fresh_schema();
+    let store = open_pg(&url, &schema).await;
     Some(TestStore {
         store,
         place: Place::Postgres { url, schema },
@@ -159,6 +177,7 @@ pub async fn put(store: &Store, message: &Message) {
 
 /// Runs each named behaviour `async fn(&TestStore)` against both backends, as
 /// `sqlite::<name>` and `postgres::<name>`.
+#[allow(unused_macros)]
 macro_rules! on_both_backends {
     ($($behaviour:ident),* $(,)?) => {
         mod sqlite {

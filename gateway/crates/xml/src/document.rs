@@ -23,6 +23,11 @@ pub const LIBXML2_MAX_DEPTH: usize = 256;
 /// `Send` (it may move to another thread) but not `Sync`: libxml2 trees are
 /// not safe to read from two threads while one of them validates (schema
 /// validation registers `xs:ID` values in the document).
+///
+/// ```compile_fail
+/// fn shared<T: Sync>() {}
+/// shared::<xml::Document>();
+/// ```
 pub struct Document {
     raw: NonNull<ffi::xmlDoc>,
     _not_sync: PhantomData<Cell<()>>,

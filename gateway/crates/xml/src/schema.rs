@@ -100,6 +100,11 @@ impl SchemaSet {
         if !by_name.contains_key(&entry_name) {
             return Err(SchemaError::EntryNotFound(entry.to_owned()));
         }
+        // FIXME(#2): libxml2 deduplicates imports by resolved URL, so one file
+        // reached through two different relative paths ("b.xsd" and
+        // "../x/b.xsd") is loaded twice; an included file loaded twice yields
+        // duplicate-definition errors. Right: serve every resource under one
+        // canonical URL per file name so libxml2 sees a single document.
         compile_from(Source::Memory(by_name), &entry_name, entry)
     }
 

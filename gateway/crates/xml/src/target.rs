@@ -9,7 +9,9 @@ use crate::tree::Node;
 /// Which element subtree an operation works on.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Target {
-    /// The document element.
+    /// The document element. Comments and processing instructions outside
+    /// it are not part of the subtree, so this differs from XMLDSig's
+    /// `URI=""` only for documents that have such top-level nodes.
     Root,
     /// The element whose unqualified attribute `Id` equals this value
     /// (SMEV's and XMLDSig's `URI="#value"`). It must be unique.

@@ -16,8 +16,7 @@ use crate::point::BaseTable;
 /// Limbs of a 256-bit number on this target.
 pub(crate) const LIMBS: usize = U256::LIMBS;
 
-/// An element of the curve's prime field, in Montgomery form.
-pub(crate) type Fe<C> = ConstMontyForm<<C as Curve>::Fp, LIMBS>;
+pub(crate) use crate::field::Fe;
 
 /// An integer modulo the curve's group order q, in Montgomery form.
 pub(crate) type Scalar<C> = ConstMontyForm<<C as Curve>::Fq, LIMBS>;

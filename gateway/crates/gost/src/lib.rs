@@ -9,6 +9,7 @@
 //!
 //! - `hash`: Streebog-256.
 //! - `param_set`, `curve`: named curves and their constants.
+//! - `field`: prime-field arithmetic.
 //! - `point`: curve arithmetic and scalar multiplication.
 //! - `signature`: the GOST R 34.10-2012 sign and verify steps.
 //! - `signing_key`, `verifying_key`: the public key types.
@@ -22,6 +23,7 @@ mod certificate;
 mod curve;
 mod der;
 mod error;
+mod field;
 mod hash;
 mod name;
 mod param_set;

@@ -244,7 +244,7 @@ impl<C: Curve> Jacobian<C> {
     /// The affine form, or `None` for infinity. Constant time in the
     /// coordinates (the inversion is the constant-time safegcd).
     pub(crate) fn to_affine(self) -> Option<Affine<C>> {
-        let z_inv = self.z.invert().into_option()?;
+        let z_inv = self.z.invert()?;
         let z_inv2 = z_inv.square();
         let x = self.x.mul(&z_inv2);
         let y = self.y.mul(&z_inv2).mul(&z_inv);

@@ -162,31 +162,7 @@ impl fmt::Debug for Document {
 
 /// Runs libxml2 over bytes that passed the prolog checks.
 fn read_memory(bytes: &[u8]) -> Result<Document, ParseError> {
-    let options = ffi::XML_PARSE_NONET | ffi::XML_PARSE_BIG_LINES;
-    let len = c_int::try_from(bytes.len()).map_err(|_| {
-        ParseError::new(
-            ParseErrorKind::TooLarge,
-            0,
-            0,
-            "input exceeds 2 GiB".to_owned(),
-        )
-    })?;
-    let capture = Capture::install();
-    // SAFETY: the buffer and length describe `bytes`; the encoding name is a
-    // NUL-terminated literal. libxml2 copies what it keeps.
-    let raw = unsafe {
-        let utf8 = c"UTF-8".as_ptr();
-        ffi::xmlReadMemory(
-            bytes.as_ptr().cast::<c_char>(),
-            len,
-            ptr::null(),
-            utf8,
-            options,
-        )
-    };
-    let diagnostics = capture.take();
-    drop(capture);
-
+    let (raw, diagnostics) = xml_read_memory(bytes)?;
     let Some(raw) = NonNull::new(raw) else {
         return Err(first_error(&diagnostics));
     };
@@ -194,6 +170,7 @@ fn read_memory(bytes: &[u8]) -> Result<Document, ParseError> {
         raw,
         _not_sync: PhantomData,
     };
+
     // libxml2 returns a tree despite namespace errors (an undeclared prefix,
     // `xmlns:p=""`); such a tree has no reliable expanded names, so it is
     // refused like any other malformed input.
@@ -203,14 +180,28 @@ fn read_memory(bytes: &[u8]) -> Result<Document, ParseError> {
     // SAFETY: a live document. The prolog check already refused DOCTYPEs;
     // this is a second line of defence.
     if !unsafe { ffi::xmlGetIntSubset(document.as_ptr()) }.is_null() {
-        return Err(ParseError::new(
-            ParseErrorKind::Doctype,
-            0,
-            0,
-            "doctype is refused".into(),
-        ));
+        let message = "doctype is refused".to_owned();
+        return Err(ParseError::new(ParseErrorKind::Doctype, 0, 0, message));
     }
     Ok(document)
+}
+
+/// `xmlReadMemory` with the hardened options; the document (or null) and
+/// every report libxml2 made.
+fn xml_read_memory(bytes: &[u8]) -> Result<(*mut ffi::xmlDoc, Vec<Diagnostic>), ParseError> {
+    let options = ffi::XML_PARSE_NONET | ffi::XML_PARSE_BIG_LINES;
+    let Ok(len) = c_int::try_from(bytes.len()) else {
+        let message = "input exceeds 2 GiB".to_owned();
+        return Err(ParseError::new(ParseErrorKind::TooLarge, 0, 0, message));
+    };
+    let capture = Capture::install();
+    // SAFETY: the buffer and length describe `bytes`; the encoding name is a
+    // NUL-terminated literal. libxml2 copies what it keeps.
+    let raw = unsafe {
+        let (buffer, utf8) = (bytes.as_ptr().cast::<c_char>(), c"UTF-8".as_ptr());
+        ffi::xmlReadMemory(buffer, len, ptr::null(), utf8, options)
+    };
+    Ok((raw, capture.take()))
 }
 
 fn first_error(diagnostics: &[Diagnostic]) -> ParseError {

@@ -204,12 +204,12 @@ unsafe fn memory_input(
     // we free the buffer we still own. `filename` is freed by libxml2 with
     // `xmlFree`, so it is allocated by libxml2 (`xmlCharStrdup`).
     unsafe {
-        let ffi_ctx = ffi::XML_CHAR_ENCODING_NONE;
-        let buffer = ffi::xmlParserInputBufferCreateMem(bytes.cast(), len, ffi_ctx);
+        let encoding = ffi::XML_CHAR_ENCODING_NONE;
+        let buffer = ffi::xmlParserInputBufferCreateMem(bytes.cast(), len, encoding);
         if buffer.is_null() {
             return ptr::null_mut();
         }
-        let input = ffi::xmlNewIOInputStream(ctxt, buffer, ffi_ctx);
+        let input = ffi::xmlNewIOInputStream(ctxt, buffer, encoding);
         if input.is_null() {
             ffi::xmlFreeParserInputBuffer(buffer);
             return ptr::null_mut();

@@ -25,7 +25,8 @@
 //! # Example
 //!
 //! ```no_run
-//! # async fn demo(message: store::Message, entry: store::JournalEntry) -> Result<(), store::StoreError> {
+//! # use store::{JournalEntry, Message, StoreError};
+//! # async fn demo(message: Message, entry: JournalEntry) -> Result<(), StoreError> {
 //! use std::time::Duration;
 //! let store = store::Store::open("sqlite:///var/lib/smevgate/node.db").await?;
 //! let queue = message.queue.clone();
@@ -281,5 +282,19 @@ impl std::fmt::Debug for Store {
             Store::Sqlite(_) => f.write_str("Store::Sqlite"),
             Store::Postgres(_) => f.write_str("Store::Postgres"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shareable<T: Clone + Send + Sync + 'static>() {}
+    fn sendable_error<T: std::error::Error + Send + Sync + 'static>() {}
+
+    #[test]
+    fn store_is_shareable_between_handlers() {
+        shareable::<Store>();
+        sendable_error::<StoreError>();
     }
 }

@@ -482,19 +482,7 @@ async fn migrate(pool: &Pool, schema: Option<&str>) -> Result<()> {
         .transaction()
         .await
         .map_err(StoreError::postgres("beginning migration"))?;
-    tx.execute(
-        "SELECT pg_advisory_xact_lock($1, hashtext($2))",
-        &[&MIGRATION_LOCK, &schema.unwrap_or("")],
-    )
-    .await
-    .map_err(StoreError::postgres("taking migration lock"))?;
-    if let Some(schema) = schema {
-        let sql =
-            format!("CREATE SCHEMA IF NOT EXISTS {schema}; SET LOCAL search_path TO {schema}");
-        tx.batch_execute(&sql)
-            .await
-            .map_err(StoreError::postgres("creating schema"))?;
-    }
+    lock_and_create_schema(&tx, schema).await?;
     tx.batch_execute(
         "CREATE TABLE IF NOT EXISTS store_migrations (
              version BIGINT PRIMARY KEY, name TEXT NOT NULL,
@@ -530,6 +518,26 @@ async fn migrate(pool: &Pool, schema: Option<&str>) -> Result<()> {
     tx.commit()
         .await
         .map_err(StoreError::postgres("committing migrations"))
+}
+
+/// Takes the migration lock of `schema` for the rest of `tx`, then creates
+/// the schema if it is missing and works in it.
+async fn lock_and_create_schema(
+    tx: &deadpool_postgres::Transaction<'_>,
+    schema: Option<&str>,
+) -> Result<()> {
+    let lock = "SELECT pg_advisory_xact_lock($1, hashtext($2))";
+    tx.execute(lock, &[&MIGRATION_LOCK, &schema.unwrap_or("")])
+        .await
+        .map_err(StoreError::postgres("taking migration lock"))?;
+    let Some(schema) = schema else {
+        return Ok(());
+    };
+    // The name was checked to be a plain identifier, so it can be inlined.
+    let sql = format!("CREATE SCHEMA IF NOT EXISTS {schema}; SET LOCAL search_path TO {schema}");
+    tx.batch_execute(&sql)
+        .await
+        .map_err(StoreError::postgres("creating schema"))
 }
 
 /// Maps a reply-to clash to its typed variant, anything else to a backend error.

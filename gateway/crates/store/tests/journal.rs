@@ -74,9 +74,9 @@ async fn query_without_filter_returns_all_in_time_order(h: &TestStore) {
     assert_eq!(ids.len(), 5, "ids are distinct");
 }
 
-async fn query_each_filter_selects_matching_entries(h: &TestStore) {
-    append_samples(h).await;
-    let cases = [
+/// Filters over [`sample_entries`] and the minutes of the entries they match.
+fn filter_cases() -> Vec<(JournalFilter, Vec<i64>)> {
+    vec![
         (
             JournalFilter {
                 from: Some(T0 + Span::minutes(1)),
@@ -157,9 +157,13 @@ async fn query_each_filter_selects_matching_entries(h: &TestStore) {
             },
             vec![],
         ),
-    ];
+    ]
+}
 
-    for (filter, expected) in cases {
+async fn query_each_filter_selects_matching_entries(h: &TestStore) {
+    append_samples(h).await;
+
+    for (filter, expected) in filter_cases() {
         let records = h.store.query(&filter).await.unwrap();
         assert_eq!(minutes(&records), expected, "filter {filter:?}");
     }

@@ -5,6 +5,19 @@
 //! little-endian, signatures s ‖ r big-endian, public keys X ‖ Y
 //! little-endian. The arithmetic is pure Rust on `crypto-bigint`.
 //!
+//! OpenSSL's gost engine uses the same conventions (checked both ways in
+//! `tests/openssl_gost.rs`): `openssl dgst -sign` output is s ‖ r, its SPKI and
+//! PKCS#8 encodings are byte-identical to ours, so keys, signatures and
+//! certificates move between the two unchanged.
+//!
+//! # Limits
+//!
+//! Only GOST R 34.10-2012 with 256-bit keys on the CryptoPro A/B/C/XchA/XchB
+//! and TC26 paramSetA curves. No 512-bit keys, no GOST R 34.10-2001
+//! signatures, no encrypted PKCS#8 and no CryptoPro key containers; a
+//! certificate with such a key still parses, and
+//! [`Certificate::verifying_key`] reports the algorithm as unsupported.
+//!
 //! # Layout
 //!
 //! - `hash`: Streebog-256.

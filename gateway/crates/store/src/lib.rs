@@ -13,6 +13,18 @@
 //! Every change is journaled in the same transaction as the change itself;
 //! the journal is append-only and read with [`Store::query`].
 //!
+//! # Backends
+//!
+//! [`Store::open`] picks one by URL:
+//! - `sqlite://PATH`: an embedded file (WAL, `synchronous=FULL`), for a single
+//!   node. Calls run on tokio's blocking pool over one connection.
+//! - `postgres://USER@HOST:PORT/DB[?schema=NAME]`: a pooled PostgreSQL
+//!   database that several nodes may share; `schema` keeps nodes or tests
+//!   apart (see [`Store::open_postgres_schema`], [`Store::drop_postgres_schema`]).
+//!
+//! Both apply their embedded, versioned migrations at open. Times are stored
+//! with microsecond precision and read back in UTC.
+//!
 //! # Layout
 //!
 //! - [`message`] — queued messages and what the store says about them.

@@ -23,6 +23,10 @@ use crate::message::{
 use crate::migrations::{self, Migration};
 
 /// A store in an SQLite file. Cheap to clone; clones share the connection.
+//
+// FIXME(#2): reads wait behind writes on the one connection. Right would be a
+// small pool of read-only connections next to the single writer, which WAL
+// allows.
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     conn: Arc<Mutex<Connection>>,

@@ -1,6 +1,10 @@
 -- Queues and journal of a SMEV 3 node (PostgreSQL). Applied in the schema the
 -- connection's search_path names.
 
+-- Settled messages stay, so that a reused message id is refused forever.
+-- FIXME(#2): nothing ever removes them or their content; right is a retention
+-- job that drops content and signature of long-settled messages but keeps
+-- the id row (or moves ids to a slim table) for MessageIsAlreadySent.
 CREATE TABLE messages (
     seq                 BIGINT      GENERATED ALWAYS AS IDENTITY,
     message_id          TEXT        PRIMARY KEY,

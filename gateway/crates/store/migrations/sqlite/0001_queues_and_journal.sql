@@ -1,6 +1,10 @@
 -- Queues and journal of a SMEV 3 node (SQLite). Times are INTEGER
 -- microseconds since the Unix epoch, UTC.
 
+-- Settled messages stay, so that a reused message id is refused forever.
+-- FIXME(#2): nothing ever removes them or their content; right is a retention
+-- job that drops content and signature of long-settled messages but keeps
+-- the id row (or moves ids to a slim table) for MessageIsAlreadySent.
 CREATE TABLE messages (
     seq                 INTEGER PRIMARY KEY,
     message_id          TEXT    NOT NULL UNIQUE,

@@ -6,11 +6,17 @@
 //! [`Capture`] installs a collector as the calling thread's handler for the
 //! length of one operation and restores the previous handler when dropped, so
 //! messages never reach stderr and never cross threads.
+//!
+//! A few libxml2 code paths bypass the structured handler and print through
+//! the per-thread "generic" handler (its default writes to the `FILE *` kept
+//! as its context, stderr unless set). While a capture is installed that
+//! context is a process-wide `/dev/null` stream, so those lines are dropped.
 
 use std::cell::RefCell;
 use std::ffi::CStr;
 use std::marker::PhantomData;
 use std::os::raw::{c_char, c_void};
+use std::sync::OnceLock;
 
 use crate::ffi;
 
@@ -43,6 +49,7 @@ pub(crate) struct Diagnostic {
 pub(crate) struct Capture {
     sink: Box<Sink>,
     previous: (ffi::xmlStructuredErrorFunc, *mut c_void),
+    previous_generic: (ffi::xmlGenericErrorFunc, *mut c_void),
     /// A capture belongs to the thread whose handler it replaced.
     _not_send: PhantomData<*mut ()>,
 }
@@ -102,21 +109,27 @@ impl Capture {
     /// collector.
     pub(crate) fn install() -> Self {
         let sink = Box::<Sink>::default();
-        // SAFETY: the two accessors return pointers to this thread's slots,
-        // valid for the thread's life. The context we install points into a
-        // heap box that outlives the installation: `Drop` restores the
-        // previous handler before the box is freed.
-        let previous = unsafe {
+        // SAFETY: the accessors return pointers to this thread's slots, valid
+        // for the thread's life. The context we install points into a heap
+        // box that outlives the installation: `Drop` restores the previous
+        // handlers before the box is freed. The generic context is a `FILE *`
+        // that stays open for the life of the process.
+        let (previous, previous_generic) = unsafe {
             let previous = (
                 *ffi::__xmlStructuredError(),
                 *ffi::__xmlStructuredErrorContext(),
             );
+            let generic = (*ffi::__xmlGenericError(), *ffi::__xmlGenericErrorContext());
             ffi::xmlSetStructuredErrorFunc(sink_ptr(&sink), Some(on_error));
-            previous
+            if let Some(null) = null_stream() {
+                ffi::xmlSetGenericErrorFunc(null, None);
+            }
+            (previous, generic)
         };
         Capture {
             sink,
             previous,
+            previous_generic,
             _not_send: PhantomData,
         }
     }
@@ -141,9 +154,25 @@ impl Capture {
 impl Drop for Capture {
     fn drop(&mut self) {
         let (handler, context) = self.previous;
+        let (generic, generic_context) = self.previous_generic;
         // SAFETY: restores exactly what `install` found on this thread.
-        unsafe { ffi::xmlSetStructuredErrorFunc(context, handler) };
+        unsafe {
+            ffi::xmlSetStructuredErrorFunc(context, handler);
+            ffi::xmlSetGenericErrorFunc(generic_context, generic);
+        }
     }
+}
+
+/// A `FILE *` on `/dev/null`, opened once; `None` when it cannot be opened
+/// (the generic handler then keeps writing to stderr).
+fn null_stream() -> Option<*mut c_void> {
+    static STREAM: OnceLock<usize> = OnceLock::new();
+    // SAFETY: `fopen` with two NUL-terminated literals; the stream is never
+    // closed, so the address stays valid. It is kept as an address because
+    // raw pointers are not `Sync`; C stdio streams lock themselves.
+    let address = *STREAM
+        .get_or_init(|| unsafe { ffi::fopen(c"/dev/null".as_ptr(), c"w".as_ptr()) as usize });
+    (address != 0).then_some(address as *mut c_void)
 }
 
 fn sink_ptr(sink: &Sink) -> *mut c_void {

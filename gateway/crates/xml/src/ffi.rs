@@ -147,6 +147,8 @@ pub struct xmlParserInput {
     pub filename: *const c_char,
 }
 
+/// Variadic in C; we only store and restore such pointers, never call them.
+pub type xmlGenericErrorFunc = Option<unsafe extern "C" fn(*mut c_void, *const c_char, ...)>;
 pub type xmlStructuredErrorFunc = Option<unsafe extern "C" fn(*mut c_void, *mut xmlError)>;
 pub type xmlExternalEntityLoader = Option<
     unsafe extern "C" fn(*const c_char, *const c_char, *mut xmlParserCtxt) -> *mut xmlParserInput,
@@ -187,6 +189,12 @@ extern "C" {
     pub fn xmlSetStructuredErrorFunc(ctx: *mut c_void, handler: xmlStructuredErrorFunc);
     pub fn __xmlStructuredError() -> *mut xmlStructuredErrorFunc;
     pub fn __xmlStructuredErrorContext() -> *mut *mut c_void;
+    pub fn xmlSetGenericErrorFunc(ctx: *mut c_void, handler: xmlGenericErrorFunc);
+    pub fn __xmlGenericError() -> *mut xmlGenericErrorFunc;
+    pub fn __xmlGenericErrorContext() -> *mut *mut c_void;
+
+    // stdio.h (the C library std already links)
+    pub fn fopen(path: *const c_char, mode: *const c_char) -> *mut c_void;
 
     // xmlIO.h
     pub fn xmlParserInputBufferCreateMem(

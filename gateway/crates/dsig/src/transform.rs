@@ -41,6 +41,7 @@ mod entity;
 mod escape;
 mod scope;
 
+use std::borrow::Cow;
 use std::cmp::Ordering;
 
 use self::entity::Context;
@@ -109,14 +110,14 @@ struct PendingStart<'a> {
     prefix: &'a str,
     local: &'a str,
     declarations: Vec<(String, String)>,
-    attributes: Vec<(&'a str, &'a str, String)>,
+    attributes: Vec<(&'a str, &'a str, Cow<'a, str>)>,
 }
 
 /// An attribute with its namespace resolved.
 struct Attribute<'a> {
     uri: String,
     local: &'a str,
-    value: String,
+    value: Cow<'a, str>,
 }
 
 /// An element whose end tag has not been written yet.
@@ -205,15 +206,19 @@ impl<'a> Transformer<'a> {
         &mut self,
         prefix: &'a str,
         local: &'a str,
-        raw: &str,
+        raw: &'a str,
     ) -> Result<(), TransformError> {
         let value = entity::expand(raw, Context::Attribute)?;
         let Some(pending) = self.pending.as_mut() else {
             return Ok(());
         };
         match (prefix, local) {
-            ("xmlns", _) => pending.declarations.push((local.to_owned(), value)),
-            ("", "xmlns") => pending.declarations.push((String::new(), value)),
+            ("xmlns", _) => pending
+                .declarations
+                .push((local.to_owned(), value.into_owned())),
+            ("", "xmlns") => pending
+                .declarations
+                .push((String::new(), value.into_owned())),
             _ => pending.attributes.push((prefix, local, value)),
         }
         Ok(())
@@ -242,7 +247,7 @@ impl<'a> Transformer<'a> {
         let mut written = Vec::with_capacity(attributes.len());
         for attribute in &attributes {
             let name = self.attribute_name(attribute, &mut declarations);
-            written.push((name, attribute.value.as_str()));
+            written.push((name, attribute.value.as_ref()));
         }
 
         self.write_start_tag(&output_name, &declarations, &written);
@@ -347,7 +352,7 @@ impl<'a> Transformer<'a> {
 
     fn resolve_attributes(
         &self,
-        raw: Vec<(&'a str, &'a str, String)>,
+        raw: Vec<(&'a str, &'a str, Cow<'a, str>)>,
     ) -> Result<Vec<Attribute<'a>>, TransformError> {
         raw.into_iter()
             .map(|(prefix, local, value)| {

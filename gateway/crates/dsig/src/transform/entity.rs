@@ -3,6 +3,8 @@
 //! the predefined entities and character references (XML 1.0 §2.11, §3.3.3,
 //! §4.1). Only what a parser does before the StAX events are built.
 
+use std::borrow::Cow;
+
 use super::TransformError;
 
 /// Where a raw value comes from: attribute values additionally turn literal
@@ -20,10 +22,18 @@ pub(super) enum Context {
 /// [`TransformError::UnknownEntity`] for an entity other than the five
 /// predefined ones, [`TransformError::InvalidCharReference`] for a reference
 /// that names no legal XML 1.0 character.
-pub(super) fn expand(raw: &str, context: Context) -> Result<String, TransformError> {
+pub(super) fn expand(raw: &str, context: Context) -> Result<Cow<'_, str>, TransformError> {
+    let is_special = |b: &u8| match context {
+        Context::Text => matches!(b, b'&' | b'\r'),
+        Context::Attribute => matches!(b, b'&' | b'\r' | b'\t' | b'\n'),
+    };
+    if !raw.as_bytes().iter().any(is_special) {
+        return Ok(Cow::Borrowed(raw));
+    }
     let mut out = String::with_capacity(raw.len());
     let mut rest = raw;
-    while let Some(at) = rest.find(['&', '\r', '\t', '\n']) {
+    // The special bytes are ASCII, so their positions are char boundaries.
+    while let Some(at) = rest.as_bytes().iter().position(is_special) {
         out.push_str(&rest[..at]);
         let tail = &rest[at..];
         if let Some(after) = tail.strip_prefix('&') {
@@ -46,7 +56,7 @@ pub(super) fn expand(raw: &str, context: Context) -> Result<String, TransformErr
         }
     }
     out.push_str(rest);
-    Ok(out)
+    Ok(Cow::Owned(out))
 }
 
 /// One reference without its `&` and `;`.

@@ -26,6 +26,10 @@ const COPY_BUFFER_LEN: usize = 512;
 
 /// Appends `text` (one text event) to `out`, escaped as Woodstox would.
 pub(super) fn write_text(out: &mut String, text: &str) {
+    if !needs_text_escaping(text.as_bytes()) {
+        out.push_str(text);
+        return;
+    }
     let utf16_len: usize = text.chars().map(char::len_utf16).sum();
     if utf16_len < MIN_ARRAYCOPY {
         write_text_short(out, text);
@@ -37,6 +41,11 @@ pub(super) fn write_text(out: &mut String, text: &str) {
 /// Appends an attribute value (or namespace URI) to `out`, escaped as
 /// Woodstox would. The surrounding quotes are the caller's.
 pub(super) fn write_attr_value(out: &mut String, value: &str) {
+    let is_special = |b: &u8| matches!(b, b'&' | b'<' | b'"' | b'\t' | b'\n' | b'\r');
+    if !value.as_bytes().iter().any(is_special) {
+        out.push_str(value);
+        return;
+    }
     for c in value.chars() {
         match c {
             '&' => out.push_str("&amp;"),
@@ -88,6 +97,18 @@ fn write_text_chunked(out: &mut String, text: &str) {
         prev = Some(c);
         pos += len;
     }
+}
+
+/// Whether text escaping may change any char: `&`, `<`, `>`, CR, U+007F,
+/// or U+0080–U+009F (UTF-8 `C2 80`–`C2 9F`).
+fn needs_text_escaping(bytes: &[u8]) -> bool {
+    bytes.iter().enumerate().any(|(i, &b)| match b {
+        b'&' | b'<' | b'>' | b'\r' | 0x7F => true,
+        0xC2 => bytes
+            .get(i + 1)
+            .is_some_and(|next| (0x80..=0x9F).contains(next)),
+        _ => false,
+    })
 }
 
 /// Characters both text paths escape unconditionally.

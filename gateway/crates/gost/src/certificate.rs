@@ -54,6 +54,9 @@ impl Certificate {
     pub fn from_der(der_bytes: &[u8]) -> Result<Self, GostError> {
         let mut outer = Reader::new(der_bytes);
         let mut cert = outer.sequence("expected certificate")?;
+        if !outer.is_empty() {
+            return Err(GostError::Der("trailing data after certificate"));
+        }
         let tbs = cert.read(der::SEQUENCE, "expected tbs certificate")?;
         let signature_algorithm = cert
             .sequence("expected signature algorithm")?
@@ -247,6 +250,15 @@ impl Certificate {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn certificate_with_trailing_bytes_is_rejected() {
+        let key = crate::SigningKey::generate(crate::ParamSet::CryptoProA);
+        let mut der_bytes = self_signed(&key, "t", None, 1).to_der();
+        der_bytes.push(0);
+        let err = Certificate::from_der(&der_bytes).unwrap_err();
+        assert_eq!(err, GostError::Der("trailing data after certificate"));
+    }
 
     #[test]
     fn serial_decimal_converts_multi_byte_serial() {

@@ -76,6 +76,9 @@ pub(crate) fn encode_algorithm(param_set: ParamSet) -> Vec<u8> {
 pub(crate) fn decode(spki_der: &[u8]) -> Result<VerifyingKey, GostError> {
     let mut outer = Reader::new(spki_der);
     let mut spki = outer.sequence("expected subject public key info")?;
+    if !outer.is_empty() {
+        return Err(GostError::Der("trailing data after public key info"));
+    }
     let algorithm = parse_algorithm(spki.sequence("expected algorithm identifier")?)?;
     let param_set = match algorithm {
         KeyAlgorithm::Gost2012_256 { param_set } => param_set,

@@ -1,0 +1,331 @@
+//! A node: the shared state of one gateway process and the entry point
+//! [`Node::handle_soap`] that runs one exchange from bytes to reply.
+
+use std::sync::{Arc, RwLock};
+
+use time::OffsetDateTime;
+use wire::{Fault, Operation, Version};
+
+use crate::check::{self, Checked, Refusal};
+use crate::clock::SharedClock;
+use crate::error::{Blame, ExchangeError};
+use crate::fault_map::to_fault;
+use crate::ops;
+use crate::registry::Registry;
+use crate::schemas::{EnvelopeSchemas, SchemaLoadError};
+use crate::settings::Settings;
+use crate::signer::NodeSigner;
+
+/// What a node is built from.
+pub struct NodeParts {
+    /// Registered systems and services.
+    pub registry: Registry,
+    /// Queues and journal.
+    pub store: store::Store,
+    /// The node's own key (ЭП-СМЭВ).
+    pub signer: NodeSigner,
+    /// Source of "now".
+    pub clock: SharedClock,
+    /// Exchange rules.
+    pub settings: Settings,
+    /// Envelope size and depth limits.
+    pub limits: wire::Limits,
+}
+
+/// One gateway node.
+pub struct Node {
+    registry: RwLock<Arc<Registry>>,
+    pub(crate) store: store::Store,
+    pub(crate) signer: NodeSigner,
+    pub(crate) clock: SharedClock,
+    pub(crate) settings: Settings,
+    pub(crate) limits: wire::Limits,
+    pub(crate) schemas: EnvelopeSchemas,
+}
+
+/// The HTTP answer to one SOAP request, with what the edge logs.
+#[derive(Debug, Clone)]
+pub struct SoapReply {
+    /// HTTP status: 200, or 500 for a fault (SOAP 1.1 binding).
+    pub status: u16,
+    /// The Content-Type header.
+    pub content_type: &'static str,
+    /// The envelope.
+    pub body: String,
+    /// The message the exchange was about, when known.
+    pub message_id: Option<String>,
+    /// The operation, when known.
+    pub operation: Option<&'static str>,
+    /// The fault element name, for a fault.
+    pub fault: Option<String>,
+}
+
+/// A successful operation's envelope and the message it concerned.
+pub(crate) struct Answer {
+    pub body: String,
+    pub message_id: Option<String>,
+}
+
+// === impl Node ===
+
+impl Node {
+    /// Builds a node; compiles the embedded SMEV schemas.
+    ///
+    /// # Errors
+    /// [`SchemaLoadError`] if an embedded schema does not compile.
+    pub fn new(parts: NodeParts) -> Result<Node, SchemaLoadError> {
+        Ok(Node {
+            registry: RwLock::new(Arc::new(parts.registry)),
+            store: parts.store,
+            signer: parts.signer,
+            clock: parts.clock,
+            settings: parts.settings,
+            limits: parts.limits,
+            schemas: EnvelopeSchemas::load()?,
+        })
+    }
+
+    /// The current registry.
+    pub fn registry(&self) -> Arc<Registry> {
+        match self.registry.read() {
+            Ok(guard) => guard.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    /// Swaps in a new registry; exchanges already running keep the old one.
+    pub fn replace_registry(&self, registry: Registry) {
+        let mut guard = match self.registry.write() {
+            Ok(guard) => guard,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        *guard = Arc::new(registry);
+    }
+
+    /// The node's store.
+    pub fn store(&self) -> &store::Store {
+        &self.store
+    }
+
+    /// The node's settings.
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// Largest request body the edge should read.
+    pub fn max_body_bytes(&self) -> usize {
+        self.limits.max_bytes
+    }
+
+    /// Whether the node can serve: the store answers.
+    ///
+    /// # Errors
+    /// A short reason when it cannot.
+    pub async fn readiness(&self) -> Result<(), String> {
+        self.store
+            .ping()
+            .await
+            .map_err(|e| format!("store unreachable: {e}"))
+    }
+
+    /// The WSDL of `version` with `location` as the service address.
+    pub fn wsdl(&self, version: Version, location: &str) -> String {
+        let wsdl = match version {
+            Version::V1_1 => wire::names::v1_1::WSDL,
+            Version::V1_2 => wire::names::v1_2::WSDL,
+            Version::V1_3 => wire::names::v1_3::WSDL,
+        };
+        wsdl.replace("http://localhost:7575/ws", location)
+    }
+
+    /// Answers a body the edge refused to read in full.
+    pub async fn refuse_oversized(&self, limit: usize) -> SoapReply {
+        let refusal = bare_refusal(ExchangeError::TooLarge(limit));
+        self.fault_reply(refusal).await
+    }
+
+    /// Runs one exchange: checks, the operation, the journal, the reply.
+    pub async fn handle_soap(
+        &self,
+        bytes: &[u8],
+        content_type: Option<&str>,
+        soap_action: Option<&str>,
+    ) -> SoapReply {
+        if let Err(error) = check_content_type(content_type) {
+            return self.fault_reply(bare_refusal(error)).await;
+        }
+        let now = self.clock.now();
+        let checked = match check::check(self, bytes, now) {
+            Ok(checked) => checked,
+            Err(refusal) => return self.fault_reply(refusal).await,
+        };
+        if let Err(error) = check_soap_action(soap_action, checked.operation) {
+            let refusal = Refusal {
+                version: Some(checked.version),
+                operation: Some(checked.operation),
+                message_id: None,
+                sender: Some(checked.caller.clone()),
+                error,
+            };
+            return self.fault_reply(refusal).await;
+        }
+        let (version, operation, caller) =
+            (checked.version, checked.operation, checked.caller.clone());
+        match self.dispatch(checked, now).await {
+            Ok(answer) => SoapReply {
+                status: 200,
+                content_type: wire::SOAP11_CONTENT_TYPE,
+                body: answer.body,
+                message_id: answer.message_id,
+                operation: Some(operation.name()),
+                fault: None,
+            },
+            Err((error, message_id)) => {
+                let refusal = Refusal {
+                    version: Some(version),
+                    operation: Some(operation),
+                    message_id,
+                    sender: Some(caller),
+                    error,
+                };
+                self.fault_reply(refusal).await
+            }
+        }
+    }
+
+    async fn dispatch(
+        &self,
+        checked: Checked,
+        now: OffsetDateTime,
+    ) -> Result<Answer, (ExchangeError, Option<String>)> {
+        use wire::InboundRequest as R;
+        let version = checked.version;
+        let caller = checked.caller.as_str();
+        match &checked.request {
+            R::SendRequest(r) => ops::send_request(self, &checked, r, now).await,
+            R::SendResponse(r) => ops::send_response(self, &checked, r, now).await,
+            R::GetRequest(r) => ops::get_request(self, version, caller, r, now).await,
+            R::GetResponse(r) => ops::get_response(self, version, caller, r, now).await,
+            R::Ack(r) => ops::ack(self, version, caller, r, now).await,
+            R::GetStatus(_) => ops::get_status(self, version, caller, now).await,
+            R::GetIncomingQueueStatistics(_) => ops::queue_statistics(self, version, caller).await,
+        }
+    }
+
+    /// Writes the fault for `refusal`, journals it, logs it once.
+    async fn fault_reply(&self, refusal: Refusal) -> SoapReply {
+        let fault = to_fault(&refusal.error).with_code(self.fault_locator(&refusal));
+        let element = fault_name(&fault);
+        match refusal.error.blame() {
+            Blame::Node => tracing::error!(
+                error = %refusal.error,
+                fault.code = %element,
+                "exchange failed on the node side"
+            ),
+            Blame::Sender => tracing::info!(
+                error = %refusal.error,
+                fault.code = %element,
+                "request refused"
+            ),
+        }
+        let entry = store::JournalEntry {
+            at: self.clock.now(),
+            node_id: self.settings.node_id.clone(),
+            operation: refusal
+                .operation
+                .map_or("Unknown", Operation::name)
+                .to_owned(),
+            message_kind: None,
+            status: Some("fault".to_owned()),
+            message_id: refusal.message_id.clone(),
+            sender: refusal.sender.clone(),
+            recipient: None,
+            fault_code: Some(element.clone()),
+            detail: refusal.error.to_string(),
+        };
+        if let Err(error) = self.store.append(entry).await {
+            tracing::warn!(%error, "cannot journal a fault");
+        }
+        SoapReply {
+            status: fault.http_status(),
+            content_type: fault.content_type(),
+            body: wire::write_fault(refusal.version, &fault),
+            message_id: refusal.message_id,
+            operation: refusal.operation.map(Operation::name),
+            fault: Some(element),
+        }
+    }
+
+    /// `Code` of a fault: where it was raised, like SMEV's locators.
+    fn fault_locator(&self, refusal: &Refusal) -> String {
+        let stage = match refusal.error {
+            ExchangeError::Envelope(_)
+            | ExchangeError::ContentType(_)
+            | ExchangeError::TooLarge(_)
+            | ExchangeError::SoapActionMismatch { .. } => "SOAP",
+            ExchangeError::EnvelopeInvalid(_) | ExchangeError::PayloadInvalid(_) => "XSD",
+            ExchangeError::Signature { .. } | ExchangeError::SenderIsNotRegistered => "SIG",
+            ExchangeError::Store(_) | ExchangeError::Internal(_) => "NODE",
+            _ => "EXCHANGE",
+        };
+        format!("smevgate:{}:SYNC:{stage}", self.settings.node_id)
+    }
+}
+
+fn bare_refusal(error: ExchangeError) -> Refusal {
+    Refusal {
+        version: None,
+        operation: None,
+        message_id: None,
+        sender: None,
+        error,
+    }
+}
+
+/// The detail element name (with the enumeration value for signature
+/// faults), or the faultcode for SOAP-level faults.
+fn fault_name(fault: &Fault) -> String {
+    match (&fault.kind, fault.kind.element_name()) {
+        (wire::FaultKind::SignatureVerification(value), Some(name)) => {
+            format!("{name}:{}", value.as_str())
+        }
+        (_, Some(name)) => name.to_owned(),
+        (_, None) => format!("soap:{}", fault.faultcode.local_name()),
+    }
+}
+
+/// SOAP 1.1 travels as `text/xml`; `application/soap+xml` is SOAP 1.2.
+fn check_content_type(content_type: Option<&str>) -> Result<(), ExchangeError> {
+    let Some(content_type) = content_type else {
+        return Ok(());
+    };
+    let media = content_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    match media.as_str() {
+        "text/xml" => Ok(()),
+        "application/soap+xml" => Err(ExchangeError::Envelope(
+            wire::EnvelopeError::VersionMismatch {
+                namespace: wire::SOAP12_ENV.to_owned(),
+            },
+        )),
+        _ => Err(ExchangeError::ContentType(content_type.to_owned())),
+    }
+}
+
+/// An empty or absent SOAPAction is accepted; a present one must name the
+/// body's operation.
+fn check_soap_action(action: Option<&str>, operation: Operation) -> Result<(), ExchangeError> {
+    let Some(action) = action.map(str::trim).filter(|a| !a.is_empty()) else {
+        return Ok(());
+    };
+    if Operation::from_soap_action(action) == Some(operation) {
+        return Ok(());
+    }
+    Err(ExchangeError::SoapActionMismatch {
+        action: action.to_owned(),
+    })
+}

@@ -1,0 +1,119 @@
+//! GetRequest and GetResponse: hand out the oldest message of the caller's
+//! queue, in flight until Ack.
+
+use time::OffsetDateTime;
+use wire::{GetMessageRequest, Version};
+
+use super::{signer, OpResult};
+use crate::error::ExchangeError;
+use crate::node::{Answer, Node};
+use crate::ops::deliver::delivery_metadata;
+
+/// GetRequest: the next request for the caller as a provider.
+pub(crate) async fn get_request(
+    node: &Node,
+    version: Version,
+    caller: &str,
+    request: &GetMessageRequest,
+    now: OffsetDateTime,
+) -> OpResult {
+    let selector = selector(node, caller, request, true).map_err(|e| (e, None))?;
+    let queue = store::QueueId::new(caller, store::QueueKind::Requests);
+    let Some(stored) = take(node, &queue, selector.as_ref(), now).await? else {
+        tracing::debug!("request queue is empty");
+        let body = wire::write_get_request_response(version, None, &signer(node));
+        return Ok(Answer {
+            body,
+            message_id: None,
+        });
+    };
+    let message = &stored.message;
+    let metadata = delivery_metadata(node, &stored);
+    let delivered = wire::RequestMessage {
+        id: wire::SMEV_SIGNED_ID,
+        request_data: &message.content,
+        metadata: &metadata,
+        reply_to: message.reply_to.as_deref(),
+        sender_signature: message.signature.as_deref(),
+    };
+    let body = wire::write_get_request_response(version, Some(&delivered), &signer(node));
+    Ok(Answer {
+        body,
+        message_id: Some(message.message_id.clone()),
+    })
+}
+
+/// GetResponse: the next response or status for the caller as a requester.
+pub(crate) async fn get_response(
+    node: &Node,
+    version: Version,
+    caller: &str,
+    request: &GetMessageRequest,
+    now: OffsetDateTime,
+) -> OpResult {
+    let selector = selector(node, caller, request, false).map_err(|e| (e, None))?;
+    let queue = store::QueueId::new(caller, store::QueueKind::Responses);
+    let Some(stored) = take(node, &queue, selector.as_ref(), now).await? else {
+        tracing::debug!("response queue is empty");
+        let body = wire::write_get_response_response(version, None, &signer(node));
+        return Ok(Answer {
+            body,
+            message_id: None,
+        });
+    };
+    let message = &stored.message;
+    let metadata = delivery_metadata(node, &stored);
+    let delivered = wire::ResponseMessage {
+        id: wire::SMEV_SIGNED_ID,
+        original_message_id: message.original_message_id.as_deref(),
+        response_data: &message.content,
+        metadata: &metadata,
+        sender_signature: message.signature.as_deref(),
+    };
+    let body = wire::write_get_response_response(version, Some(&delivered), &signer(node));
+    Ok(Answer {
+        body,
+        message_id: Some(message.message_id.clone()),
+    })
+}
+
+/// The selector's type filter. A named type must be registered, and for
+/// GetRequest provided by the caller (`UnknownMessageType` otherwise).
+fn selector(
+    node: &Node,
+    caller: &str,
+    request: &GetMessageRequest,
+    as_provider: bool,
+) -> Result<Option<store::PayloadName>, ExchangeError> {
+    let selector = &request.selector;
+    let (Some(namespace), Some(local)) =
+        (&selector.namespace_uri, &selector.root_element_local_name)
+    else {
+        return Ok(None);
+    };
+    let registry = node.registry();
+    let known = registry
+        .service(namespace, local)
+        .is_some_and(|s| !as_provider || s.provider == caller);
+    if !known {
+        return Err(ExchangeError::UnknownMessageType {
+            namespace: namespace.clone(),
+            local: local.clone(),
+        });
+    }
+    Ok(Some(store::PayloadName::new(namespace, local)))
+}
+
+async fn take(
+    node: &Node,
+    queue: &store::QueueId,
+    selector: Option<&store::PayloadName>,
+    now: OffsetDateTime,
+) -> Result<Option<store::StoredMessage>, (ExchangeError, Option<String>)> {
+    let lease = std::time::Duration::try_from(node.settings.redelivery_after)
+        .unwrap_or(std::time::Duration::from_secs(300));
+    node.store
+        .take(queue, selector, now, lease, &node.settings.node_id)
+        .await
+        .map_err(|e| (ExchangeError::Store(e), None))
+}

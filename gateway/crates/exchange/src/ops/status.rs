@@ -1,0 +1,182 @@
+//! Status messages the node itself produces when a message is acknowledged
+//! (brief §1.7): the requester learns through GetResponse that its request
+//! reached the provider, the provider learns through GetStatus that its
+//! response reached the requester.
+
+use time::OffsetDateTime;
+use wire::{AsyncProcessingStatus, Version};
+
+use super::{journal, store_error};
+use crate::error::ExchangeError;
+use crate::message_id;
+use crate::node::Node;
+
+/// Category of a request the provider has taken (`accepted`) or refused
+/// because ЭП-СМЭВ failed.
+fn request_category(accepted: bool) -> &'static str {
+    if accepted {
+        "underProcessing"
+    } else {
+        "requestIsRejectedBySmev"
+    }
+}
+
+/// Category of a response the requester has taken or refused.
+fn response_category(version: Version, accepted: bool) -> &'static str {
+    match (version, accepted) {
+        (Version::V1_3, true) => "messageIsDelivered",
+        (Version::V1_3, false) => "responseIsRejectedBySmev",
+        (_, _) => "responseIsDelivered",
+    }
+}
+
+/// After the provider acked `request`: a signed status in the requester's
+/// response queue.
+pub(crate) async fn request_taken(
+    node: &Node,
+    request: &store::Message,
+    accepted: bool,
+    now: OffsetDateTime,
+) -> Result<(), ExchangeError> {
+    let version = Version::from_label(&request.schema_version).unwrap_or(Version::V1_3);
+    let category = request_category(accepted);
+    let details = if accepted {
+        "Запрос получен поставщиком".to_owned()
+    } else {
+        "Поставщик не принял запрос: ЭП-СМЭВ не прошла проверку".to_owned()
+    };
+    let status = AsyncProcessingStatus {
+        original_message_id: request.message_id.clone(),
+        category: category.to_owned(),
+        details: Some(details),
+        fault: None,
+    };
+    let id = message_id::generate(now);
+    let to = request.reply_to.clone().unwrap_or_default();
+    let content = wire::write_async_status_data(version, &id, &to, &status);
+    let signature = node.signer.sign(&content, wire::SMEV_ASYNC_ID);
+    let queue = store::QueueId::new(request.sender.as_str(), store::QueueKind::Responses);
+    let message = store::Message {
+        message_id: id.clone(),
+        kind: store::MessageKind::Status,
+        schema_version: request.schema_version.clone(),
+        queue: queue.clone(),
+        sender: node.settings.node_id.clone(),
+        recipient: request.sender.clone(),
+        payload: request.payload.clone(),
+        reply_to: None,
+        original_message_id: Some(request.message_id.clone()),
+        content,
+        signature: Some(signature),
+        status: category.to_owned(),
+        test: request.test,
+        sent_at: now,
+    };
+    let kind = store::MessageKind::Status;
+    let node_id = node.settings.node_id.as_str();
+    let entry = journal(
+        node,
+        now,
+        "Status",
+        kind,
+        category,
+        &id,
+        node_id,
+        &request.sender,
+    );
+    node.store
+        .enqueue(message, entry, u64::MAX)
+        .await
+        .map_err(|e| store_error(e, &id, &queue))?;
+    let _ = node.store.set_status(&request.message_id, category).await;
+    Ok(())
+}
+
+/// After the requester acked `response`: a status in the provider's
+/// status queue, read with GetStatus.
+pub(crate) async fn response_taken(
+    node: &Node,
+    response: &store::Message,
+    accepted: bool,
+    now: OffsetDateTime,
+) -> Result<(), ExchangeError> {
+    let version = Version::from_label(&response.schema_version).unwrap_or(Version::V1_3);
+    let category = response_category(version, accepted);
+    let details = if accepted {
+        "Ответ получен потребителем"
+    } else {
+        "Потребитель не принял ответ: ЭП-СМЭВ не прошла проверку"
+    };
+    let id = message_id::generate(now);
+    let queue = store::QueueId::new(response.sender.as_str(), store::QueueKind::Statuses);
+    let message = store::Message {
+        message_id: id.clone(),
+        kind: store::MessageKind::Status,
+        schema_version: response.schema_version.clone(),
+        queue: queue.clone(),
+        sender: node.settings.node_id.clone(),
+        recipient: response.sender.clone(),
+        payload: response.payload.clone(),
+        reply_to: None,
+        original_message_id: Some(response.message_id.clone()),
+        content: details.to_owned(),
+        signature: None,
+        status: category.to_owned(),
+        test: response.test,
+        sent_at: now,
+    };
+    let kind = store::MessageKind::Status;
+    let node_id = node.settings.node_id.as_str();
+    let entry = journal(
+        node,
+        now,
+        "Status",
+        kind,
+        category,
+        &id,
+        node_id,
+        &response.sender,
+    );
+    node.store
+        .enqueue(message, entry, u64::MAX)
+        .await
+        .map_err(|e| store_error(e, &id, &queue))?;
+    let _ = node.store.set_status(&response.message_id, category).await;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn categories_exist_in_their_versions() {
+        assert_eq!(request_category(true), "underProcessing");
+        assert_eq!(request_category(false), "requestIsRejectedBySmev");
+        assert_eq!(
+            response_category(Version::V1_1, true),
+            "responseIsDelivered"
+        );
+        assert_eq!(response_category(Version::V1_3, true), "messageIsDelivered");
+        for (version, values) in [
+            (
+                Version::V1_1,
+                wire::names::v1_1::INTERACTION_STATUS_TYPE_VALUES,
+            ),
+            (
+                Version::V1_2,
+                wire::names::v1_2::INTERACTION_STATUS_TYPE_VALUES,
+            ),
+            (
+                Version::V1_3,
+                wire::names::v1_3::INTERACTION_STATUS_TYPE_VALUES,
+            ),
+        ] {
+            for accepted in [true, false] {
+                let category = response_category(version, accepted);
+                assert!(values.contains(&category), "{category} in {version:?}");
+                assert!(values.contains(&request_category(accepted)), "{version:?}");
+            }
+        }
+    }
+}

@@ -1,0 +1,150 @@
+//! Who takes part: registered information systems (ИС) with their
+//! certificates, and business message types (ВС) with their provider and
+//! payload schema.
+//!
+//! Invariant: a certificate identifies at most one ИС, and a root QName
+//! names at most one ВС. The registry is immutable once built; a changed
+//! configuration builds a new one.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// A registered information system.
+#[derive(Debug, Clone)]
+pub struct InformationSystem {
+    /// The mnemonic SMEV writes into MessageMetadata.
+    pub mnemonic: String,
+    /// Human-readable name.
+    pub name: String,
+    /// Certificates that identify this system's ЭП-ОВ.
+    pub certificates: Vec<gost::Certificate>,
+}
+
+/// A registered business message type.
+#[derive(Clone)]
+pub struct Service {
+    /// Human-readable name.
+    pub name: String,
+    /// Namespace URI of the request root element.
+    pub namespace: String,
+    /// Local name of the request root element.
+    pub root: String,
+    /// Mnemonic of the providing system.
+    pub provider: String,
+    /// Compiled payload schema (requests and responses of this type).
+    pub schema: Arc<xml::SchemaSet>,
+}
+
+/// All participants of one node.
+#[derive(Default, Clone)]
+pub struct Registry {
+    systems: Vec<InformationSystem>,
+    by_certificate: HashMap<Vec<u8>, usize>,
+    services: HashMap<(String, String), Service>,
+}
+
+/// Why a registry could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum RegistryError {
+    /// Two systems share a mnemonic.
+    #[error("system `{0}` is registered twice")]
+    DuplicateSystem(String),
+    /// One certificate is registered for two systems.
+    #[error("a certificate of `{second}` is already registered for `{first}`")]
+    SharedCertificate { first: String, second: String },
+    /// Two services share a root QName.
+    #[error("service {{{namespace}}}{root} is registered twice")]
+    DuplicateService { namespace: String, root: String },
+    /// A service names an unknown provider.
+    #[error("service {{{namespace}}}{root} names unknown provider `{provider}`")]
+    UnknownProvider {
+        namespace: String,
+        root: String,
+        provider: String,
+    },
+}
+
+// === impl Registry ===
+
+impl Registry {
+    /// Builds a registry, checking its invariants.
+    ///
+    /// # Errors
+    /// [`RegistryError`] for duplicates and dangling providers.
+    pub fn new(
+        systems: Vec<InformationSystem>,
+        services: Vec<Service>,
+    ) -> Result<Registry, RegistryError> {
+        let mut registry = Registry::default();
+        for system in systems {
+            registry.add_system(system)?;
+        }
+        for service in services {
+            registry.add_service(service)?;
+        }
+        Ok(registry)
+    }
+
+    fn add_system(&mut self, system: InformationSystem) -> Result<(), RegistryError> {
+        if self.system(&system.mnemonic).is_some() {
+            return Err(RegistryError::DuplicateSystem(system.mnemonic));
+        }
+        let index = self.systems.len();
+        for cert in &system.certificates {
+            let der = cert.to_der();
+            if let Some(&other) = self.by_certificate.get(&der) {
+                return Err(RegistryError::SharedCertificate {
+                    first: self.systems[other].mnemonic.clone(),
+                    second: system.mnemonic.clone(),
+                });
+            }
+            self.by_certificate.insert(der, index);
+        }
+        self.systems.push(system);
+        Ok(())
+    }
+
+    fn add_service(&mut self, service: Service) -> Result<(), RegistryError> {
+        if self.system(&service.provider).is_none() {
+            return Err(RegistryError::UnknownProvider {
+                namespace: service.namespace,
+                root: service.root,
+                provider: service.provider,
+            });
+        }
+        let key = (service.namespace.clone(), service.root.clone());
+        if self.services.contains_key(&key) {
+            return Err(RegistryError::DuplicateService {
+                namespace: service.namespace,
+                root: service.root,
+            });
+        }
+        self.services.insert(key, service);
+        Ok(())
+    }
+
+    /// The system with this mnemonic.
+    pub fn system(&self, mnemonic: &str) -> Option<&InformationSystem> {
+        self.systems.iter().find(|s| s.mnemonic == mnemonic)
+    }
+
+    /// The system a certificate (DER) identifies.
+    pub fn system_by_certificate(&self, der: &[u8]) -> Option<&InformationSystem> {
+        self.by_certificate.get(der).map(|&i| &self.systems[i])
+    }
+
+    /// The service whose request root is `{namespace}local`.
+    pub fn service(&self, namespace: &str, local: &str) -> Option<&Service> {
+        self.services.get(&(namespace.to_owned(), local.to_owned()))
+    }
+
+    /// Every registered system.
+    pub fn systems(&self) -> &[InformationSystem] {
+        &self.systems
+    }
+
+    /// Every registered service.
+    pub fn services(&self) -> impl Iterator<Item = &Service> {
+        self.services.values()
+    }
+}

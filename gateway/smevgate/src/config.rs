@@ -1,0 +1,277 @@
+//! The node's configuration file (TOML), its defaults and its validation.
+//!
+//! Every key is declared once, here, with its doc and default. Paths in the
+//! file are relative to the file's own folder. The file is the edge: it is
+//! turned into domain values (`exchange::Settings`, the registry) by
+//! [`Config::load`] and the `node` module, and nothing else reads TOML.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+/// The whole configuration file.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Where and how the node runs.
+    #[serde(default)]
+    pub node: NodeSection,
+    /// Exchange rules: windows, quotas, redelivery.
+    #[serde(default)]
+    pub exchange: ExchangeSection,
+    /// Size and depth limits for inbound envelopes.
+    #[serde(default)]
+    pub limits: LimitsSection,
+    /// Registered information systems (ИС).
+    #[serde(default)]
+    pub systems: Vec<SystemSection>,
+    /// Registered business message types (ВС).
+    #[serde(default)]
+    pub services: Vec<ServiceSection>,
+    /// The folder the file was read from; relative paths resolve against it.
+    #[serde(skip)]
+    pub base_dir: PathBuf,
+}
+
+/// `[node]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct NodeSection {
+    /// Node name, written into the journal and fault locators.
+    pub id: String,
+    /// Address of the SOAP and HTTP endpoint.
+    pub listen: SocketAddr,
+    /// `sqlite://PATH` (embedded, default `var/smevgate.db`) or `postgres://…`.
+    pub database_url: Option<String>,
+    /// Folder for the embedded store and generated development keys,
+    /// relative to the working folder (not to this file).
+    pub var_dir: PathBuf,
+    /// PKCS#8 PEM key of the node's own signature (ЭП-СМЭВ). Generated into
+    /// `var_dir/keys/` on first start when absent.
+    pub key: Option<PathBuf>,
+    /// PEM certificate matching `key`.
+    pub cert: Option<PathBuf>,
+    /// Pin the node's clock to this RFC 3339 instant (fixtures and tests only).
+    pub fixed_clock: Option<String>,
+    /// TLS certificate chain (PEM) for HTTPS; plain HTTP when absent.
+    pub tls_cert: Option<PathBuf>,
+    /// TLS private key (PEM) for HTTPS.
+    pub tls_key: Option<PathBuf>,
+}
+
+/// `[exchange]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ExchangeSection {
+    /// Seconds after which a MessageID timestamp is stale (default 2 days).
+    pub stale_message_id_secs: u64,
+    /// Allowed distance of selector/status timestamps from now, in seconds.
+    pub timestamp_window_secs: u64,
+    /// Pending messages per queue before `DestinationOverflow`.
+    pub queue_quota: u64,
+    /// Seconds before an unacknowledged message is delivered again.
+    pub redelivery_after_secs: u64,
+    /// `DestinationName` written into 1.1/1.2 MessageMetadata.
+    pub destination_name: String,
+}
+
+/// `[limits]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LimitsSection {
+    /// Largest accepted request body, in bytes.
+    pub max_body_bytes: usize,
+    /// Deepest accepted element nesting.
+    pub max_depth: usize,
+}
+
+/// `[[systems]]`: one information system.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SystemSection {
+    /// The ИС mnemonic (≤ 50 characters).
+    pub mnemonic: String,
+    /// Human-readable name.
+    #[serde(default)]
+    pub name: String,
+    /// PEM certificates that identify this ИС (several for rotation).
+    pub certificates: Vec<PathBuf>,
+    /// The ИС private key; read only by the command-line client.
+    pub key: Option<PathBuf>,
+}
+
+/// `[[services]]`: one business message type (ВС).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceSection {
+    /// Human-readable name.
+    #[serde(default)]
+    pub name: String,
+    /// Namespace URI of the request root element.
+    pub namespace: String,
+    /// Local name of the request root element.
+    pub root: String,
+    /// Mnemonic of the provider ИС that receives the requests.
+    pub provider: String,
+    /// The XSD (with its imports beside it) that payloads must satisfy.
+    pub schema: PathBuf,
+}
+
+/// Why a configuration could not be used. Each message names the key.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// The TOML is malformed or has unknown keys.
+    #[error("invalid config file {path}: {message}")]
+    Parse { path: PathBuf, message: String },
+    /// A value breaks a rule.
+    #[error("invalid config value `{key}`: {message}")]
+    Invalid { key: String, message: String },
+}
+
+// === impl Config ===
+
+impl Config {
+    /// Reads, parses and validates a configuration file.
+    ///
+    /// # Errors
+    /// [`ConfigError`] naming the file or the offending key.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        let mut config: Config = toml::from_str(&text).map_err(|e| ConfigError::Parse {
+            path: path.to_owned(),
+            message: e.to_string(),
+        })?;
+        config.base_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Resolves a path from the file against the file's folder.
+    pub fn resolve(&self, path: &Path) -> PathBuf {
+        if path.is_absolute() {
+            path.to_owned()
+        } else {
+            self.base_dir.join(path)
+        }
+    }
+
+    /// Checks the rules no type can express.
+    ///
+    /// # Errors
+    /// [`ConfigError::Invalid`] naming the first offending key.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let invalid = |key: String, message: &str| ConfigError::Invalid {
+            key,
+            message: message.to_owned(),
+        };
+        if self.node.id.is_empty() {
+            return Err(invalid("node.id".into(), "must not be empty"));
+        }
+        if self.limits.max_depth < 8 {
+            return Err(invalid("limits.max_depth".into(), "must be at least 8"));
+        }
+        if self.limits.max_body_bytes < 1024 {
+            return Err(invalid(
+                "limits.max_body_bytes".into(),
+                "must be at least 1024",
+            ));
+        }
+        if self.exchange.queue_quota == 0 {
+            return Err(invalid("exchange.queue_quota".into(), "must be positive"));
+        }
+        if self.node.key.is_some() != self.node.cert.is_some() {
+            return Err(invalid(
+                "node.key".into(),
+                "node.key and node.cert go together",
+            ));
+        }
+        if self.node.tls_cert.is_some() != self.node.tls_key.is_some() {
+            return Err(invalid(
+                "node.tls_cert".into(),
+                "tls_cert and tls_key go together",
+            ));
+        }
+        for (i, system) in self.systems.iter().enumerate() {
+            let key = format!("systems[{i}].mnemonic");
+            if system.mnemonic.is_empty() || system.mnemonic.chars().count() > 50 {
+                return Err(invalid(key, "must be 1 to 50 characters"));
+            }
+            if system.certificates.is_empty() {
+                let key = format!("systems[{i}].certificates");
+                return Err(invalid(key, "at least one certificate is needed"));
+            }
+        }
+        for (i, service) in self.services.iter().enumerate() {
+            if !self.systems.iter().any(|s| s.mnemonic == service.provider) {
+                let key = format!("services[{i}].provider");
+                return Err(invalid(key, "names no system in [[systems]]"));
+            }
+        }
+        Ok(())
+    }
+
+    /// The database URL: the configured one, or the embedded file under `var_dir`.
+    pub fn database_url(&self) -> String {
+        match &self.node.database_url {
+            Some(url) => url.clone(),
+            None => {
+                let file = self.node.var_dir.join("smevgate.db");
+                format!("sqlite://{}", file.display())
+            }
+        }
+    }
+}
+
+// === impl NodeSection ===
+
+impl Default for NodeSection {
+    fn default() -> Self {
+        NodeSection {
+            id: "smevgate".to_owned(),
+            listen: SocketAddr::from(([127, 0, 0, 1], 7575)),
+            database_url: None,
+            var_dir: PathBuf::from("var"),
+            key: None,
+            cert: None,
+            fixed_clock: None,
+            tls_cert: None,
+            tls_key: None,
+        }
+    }
+}
+
+// === impl ExchangeSection ===
+
+impl Default for ExchangeSection {
+    fn default() -> Self {
+        ExchangeSection {
+            stale_message_id_secs: 2 * 24 * 3600,
+            timestamp_window_secs: 600,
+            queue_quota: 1000,
+            redelivery_after_secs: 300,
+            destination_name: "unknown".to_owned(),
+        }
+    }
+}
+
+// === impl LimitsSection ===
+
+impl Default for LimitsSection {
+    fn default() -> Self {
+        LimitsSection {
+            max_body_bytes: 10 * 1024 * 1024,
+            max_depth: 256,
+        }
+    }
+}

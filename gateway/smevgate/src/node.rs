@@ -1,0 +1,173 @@
+//! Builds an [`exchange::Node`] from a [`Config`]: keys (generated for
+//! development on first start), registry, store, clock and settings.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use time::OffsetDateTime;
+
+use crate::config::{Config, ConfigError};
+
+/// Assembles a node from its configuration.
+///
+/// # Errors
+/// A [`ConfigError`] for unusable files or values (exit 64), other errors
+/// for a store that cannot be opened.
+pub async fn build(config: &Config) -> anyhow::Result<exchange::Node> {
+    let signer = node_signer(config)?;
+    let registry = registry(config)?;
+    let url = config.database_url();
+    let store = store::Store::open(&url)
+        .await
+        .with_context(|| format!("cannot open the store at {}", redact(&url)))?;
+    let parts = exchange::NodeParts {
+        registry,
+        store,
+        signer,
+        clock: clock(config)?,
+        settings: settings(config),
+        limits: wire::Limits {
+            max_bytes: config.limits.max_body_bytes,
+            max_depth: config.limits.max_depth,
+        },
+    };
+    Ok(exchange::Node::new(parts)?)
+}
+
+/// A database URL without its password, for messages.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let userinfo = &url[scheme + 3..at];
+            let user = userinfo.split(':').next().unwrap_or("");
+            format!("{}{user}:***{}", &url[..scheme + 3], &url[at..])
+        }
+        _ => url.to_owned(),
+    }
+}
+
+fn invalid(key: &str, message: impl Into<String>) -> ConfigError {
+    ConfigError::Invalid {
+        key: key.to_owned(),
+        message: message.into(),
+    }
+}
+
+fn read_text(key: &str, path: &Path) -> Result<String, ConfigError> {
+    std::fs::read_to_string(path)
+        .map_err(|e| invalid(key, format!("cannot read {}: {e}", path.display())))
+}
+
+/// The node's key: configured, or generated into `var_dir/keys/node/`.
+fn node_signer(config: &Config) -> Result<exchange::NodeSigner, ConfigError> {
+    let (key_path, cert_path) = match (&config.node.key, &config.node.cert) {
+        (Some(key), Some(cert)) => (config.resolve(key), config.resolve(cert)),
+        _ => {
+            let dir = config.node.var_dir.join("keys").join("node");
+            ensure_dev_key(&dir)?;
+            (dir.join("key.pem"), dir.join("cert.pem"))
+        }
+    };
+    let key = gost::SigningKey::from_pkcs8_pem(&read_text("node.key", &key_path)?)
+        .map_err(|e| invalid("node.key", e.to_string()))?;
+    let cert = gost::Certificate::from_pem(&read_text("node.cert", &cert_path)?)
+        .map_err(|e| invalid("node.cert", e.to_string()))?;
+    if cert.verifying_key().ok().as_ref() != Some(key.verifying_key()) {
+        return Err(invalid("node.cert", "does not match node.key"));
+    }
+    Ok(exchange::NodeSigner::new(key, cert))
+}
+
+/// Generates a development key pair into `dir` unless one is there.
+fn ensure_dev_key(dir: &Path) -> Result<(), ConfigError> {
+    if dir.join("key.pem").exists() && dir.join("cert.pem").exists() {
+        return Ok(());
+    }
+    crate::cmd::keys::generate(dir, "smevgate development node", 3650)
+        .map_err(|e| invalid("node.var_dir", e.to_string()))?;
+    tracing::info!(dir = %dir.display(), "generated a development key for ЭП-СМЭВ");
+    Ok(())
+}
+
+fn registry(config: &Config) -> Result<exchange::Registry, ConfigError> {
+    let mut systems = Vec::new();
+    for (i, section) in config.systems.iter().enumerate() {
+        let key = format!("systems[{i}].certificates");
+        let mut certificates = Vec::new();
+        for path in &section.certificates {
+            let path = config.resolve(path);
+            let cert = gost::Certificate::from_pem(&read_text(&key, &path)?)
+                .map_err(|e| invalid(&key, format!("{}: {e}", path.display())))?;
+            certificates.push(cert);
+        }
+        systems.push(exchange::InformationSystem {
+            mnemonic: section.mnemonic.clone(),
+            name: section.name.clone(),
+            certificates,
+        });
+    }
+    let mut services = Vec::new();
+    for (i, section) in config.services.iter().enumerate() {
+        let key = format!("services[{i}].schema");
+        let path = config.resolve(&section.schema);
+        let schema = compile_schema(&path).map_err(|message| invalid(&key, message))?;
+        services.push(exchange::Service {
+            name: section.name.clone(),
+            namespace: section.namespace.clone(),
+            root: section.root.clone(),
+            provider: section.provider.clone(),
+            schema: std::sync::Arc::new(schema),
+        });
+    }
+    exchange::Registry::new(systems, services).map_err(|e| invalid("services", e.to_string()))
+}
+
+/// Compiles a ВС schema with the files beside it; a failure names what
+/// could not be resolved.
+fn compile_schema(path: &Path) -> Result<xml::SchemaSet, String> {
+    let dir: PathBuf = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    let file = path
+        .file_name()
+        .and_then(|f| f.to_str())
+        .ok_or_else(|| format!("{} is not a file name", path.display()))?;
+    xml::SchemaSet::compile_dir(&dir, file)
+        .map_err(|e| format!("{} does not compile: {e}", path.display()))
+}
+
+fn clock(config: &Config) -> Result<exchange::SharedClock, ConfigError> {
+    use time::format_description::well_known::Rfc3339;
+    match &config.node.fixed_clock {
+        None => Ok(std::sync::Arc::new(exchange::SystemClock)),
+        Some(text) => {
+            let at = OffsetDateTime::parse(text, &Rfc3339)
+                .map_err(|e| invalid("node.fixed_clock", e.to_string()))?;
+            Ok(std::sync::Arc::new(exchange::FixedClock(at)))
+        }
+    }
+}
+
+fn settings(config: &Config) -> exchange::Settings {
+    let secs = |s: u64| time::Duration::seconds(i64::try_from(s).unwrap_or(i64::MAX));
+    exchange::Settings {
+        node_id: config.node.id.clone(),
+        stale_message_id_after: secs(config.exchange.stale_message_id_secs),
+        timestamp_window: secs(config.exchange.timestamp_window_secs),
+        queue_quota: config.exchange.queue_quota,
+        redelivery_after: secs(config.exchange.redelivery_after_secs),
+        destination_name: config.exchange.destination_name.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redact_hides_the_password_only() {
+        assert_eq!(
+            redact("postgres://u:secret@h:5432/db"),
+            "postgres://u:***@h:5432/db"
+        );
+        assert_eq!(redact("sqlite://var/x.db"), "sqlite://var/x.db");
+    }
+}

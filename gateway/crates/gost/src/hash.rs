@@ -34,8 +34,10 @@ mod tests {
     /// RFC 6986 §10.2 M2 in byte-string order: the RFC prints it as a big-
     /// endian integer, so the message bytes are the printed bytes reversed.
     fn m2() -> Vec<u8> {
-        let printed = "fbe2e5f0eee3c820fbeafaebef20fffbf0e1e0f0f520e0ed20e8ece0ebe5f0f2f1\
-                       20fff0eeec20f120faf2fee5e2202ce8f6f3ede220e8e6eee1e8f0f2d1202ce8f0f2e5e220e5d1";
+        let printed = concat!(
+            "fbe2e5f0eee3c820fbeafaebef20fffbf0e1e0f0f520e0ed20e8ece0ebe5f0f2f1",
+            "20fff0eeec20f120faf2fee5e2202ce8f6f3ede220e8e6eee1e8f0f2d1202ce8f0f2e5e220e5d1",
+        );
         let mut bytes = hex::decode(printed).expect("valid hex");
         bytes.reverse();
         bytes

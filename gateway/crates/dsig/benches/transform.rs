@@ -21,10 +21,12 @@ fn envelope(records: usize) -> String {
     format!(
         "<soap:Envelope xmlns:soap=\"http://schemas.xmlsoap.org/soap/envelope/\">\
          <soap:Header/><soap:Body>\
-         <ns:SendRequestRequest xmlns:ns=\"urn://x-artefacts-smev-gov-ru/services/message-exchange/types/1.2\">\
+         <ns:SendRequestRequest xmlns:ns=\"urn://x-artefacts-smev-gov-ru/services/\
+         message-exchange/types/1.2\">\
          \n  <ns:SenderProvidedRequestData Id=\"SIGNED_BY_CALLER\">\
          \n    <ns:MessageID>77419000-d7b2-11ee-8aaa-000000000001</ns:MessageID>\
-         \n    <MessagePrimaryContent xmlns=\"urn://x-artefacts-smev-gov-ru/services/message-exchange/types/basic/1.2\">\
+         \n    <MessagePrimaryContent xmlns=\"urn://x-artefacts-smev-gov-ru/services/\
+         message-exchange/types/basic/1.2\">\
          \n      <q:Query xmlns:q=\"urn://example.invalid/fake-service/1.0.0\">{payload}\
          \n      </q:Query>\
          \n    </MessagePrimaryContent>\

@@ -231,6 +231,10 @@ fn verify_with_certificate(
 }
 
 /// digest = streebog256(smev_transform(exc_c14n(target))).
+// FIXME(#2): clients whose SMEV transform runs on the JDK's own StAX writer
+// escape `>` in text differently from Woodstox, so their digests fail here
+// when the signed text holds `>`. Right: on a failed digest over such text,
+// retry with that writer's escaping and say so in the report, inbound only.
 fn digest_matches(doc: &xml::Document, parts: &SignatureParts) -> Result<bool, String> {
     let prefixes: Vec<&str> = parts
         .transform_prefixes

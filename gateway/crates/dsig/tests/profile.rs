@@ -20,7 +20,8 @@ const ID: &str = "SIGNED_BY_CALLER";
 const ELEMENT: &str = "<t:SenderProvidedRequestData \
     xmlns:t=\"urn://x-artefacts-smev-gov-ru/services/message-exchange/types/1.2\" \
     Id=\"SIGNED_BY_CALLER\"><t:MessageID>77419000-d7b2-11ee-8aaa-000000000001</t:MessageID>\
-    <MessagePrimaryContent xmlns=\"urn://x-artefacts-smev-gov-ru/services/message-exchange/types/basic/1.2\">\
+    <MessagePrimaryContent xmlns=\"urn://x-artefacts-smev-gov-ru/services/message-exchange/\
+    types/basic/1.2\">\
     <q:Query xmlns:q=\"urn://example.invalid/fake-service/1.0.0\" q:kind=\"a&amp;b\">\
     <q:Code>X-000</q:Code><q:Note>x &gt; y</q:Note></q:Query></MessagePrimaryContent>\
     </t:SenderProvidedRequestData>";

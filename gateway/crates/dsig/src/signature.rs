@@ -310,3 +310,141 @@ impl Wrapper {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SMEV: &str = "urn://smev-gov-ru/xmldsig/transform";
+
+    /// A signature in `wrapper` with the given SignedInfo body and
+    /// Reference URI; values are short valid base64.
+    fn doc(wrapper: &str, c14n: &str, uri: &str, transforms: &[&str]) -> String {
+        let transforms: String = transforms
+            .iter()
+            .map(|t| format!("<ds:Transform Algorithm=\"{t}\"/>"))
+            .collect();
+        format!(
+            "<w:{wrapper} xmlns:w=\"urn:w\"><ds:Signature xmlns:ds=\"{DSIG_NS}\"><ds:SignedInfo>\
+             <ds:CanonicalizationMethod Algorithm=\"{c14n}\"/><ds:SignatureMethod Algorithm=\"s\"/>\
+             <ds:Reference URI=\"{uri}\"><ds:Transforms>{transforms}</ds:Transforms>\
+             <ds:DigestMethod Algorithm=\"d\"/><ds:DigestValue>AAEC</ds:DigestValue></ds:Reference>\
+             </ds:SignedInfo><ds:SignatureValue>\n  AwQF\n</ds:SignatureValue></ds:Signature>\
+             </w:{wrapper}>"
+        )
+    }
+
+    fn shape(xml: &str) -> Result<SignatureParts, ShapeError> {
+        find_signatures(xml.as_bytes())
+            .expect("parse")
+            .remove(0)
+            .parts
+    }
+
+    #[test]
+    fn well_shaped_signature_parts_are_read() {
+        let parts = shape(&doc(
+            "SMEVSignature",
+            EXC_C14N_URI,
+            "#X",
+            &[EXC_C14N_URI, SMEV],
+        ));
+        let parts = parts.expect("shape");
+        assert_eq!(parts.target_id, "X");
+        assert_eq!(
+            (
+                parts.signature_method.as_str(),
+                parts.digest_method.as_str()
+            ),
+            ("s", "d")
+        );
+        assert_eq!(parts.digest_value, vec![0, 1, 2]);
+        assert_eq!(parts.signature_value, vec![3, 4, 5]);
+        assert_eq!(parts.certificate, None);
+    }
+
+    #[test]
+    fn inclusive_c14n_method_is_rejected() {
+        let c14n = "http://www.w3.org/TR/2001/REC-xml-c14n-20010315";
+        let err = shape(&doc("SMEVSignature", c14n, "#X", &[EXC_C14N_URI, SMEV])).unwrap_err();
+        assert_eq!(err, ShapeError::Canonicalization(c14n.to_owned()));
+    }
+
+    #[test]
+    fn non_id_reference_uris_are_rejected() {
+        for uri in ["", "#", "http://example.invalid/x", "#xpointer(/)"] {
+            let err = shape(&doc(
+                "SMEVSignature",
+                EXC_C14N_URI,
+                uri,
+                &[EXC_C14N_URI, SMEV],
+            ));
+            assert_eq!(err, Err(ShapeError::ReferenceUri(uri.to_owned())), "{uri}");
+        }
+    }
+
+    #[test]
+    fn enveloped_signature_transform_is_rejected() {
+        let enveloped = "http://www.w3.org/2000/09/xmldsig#enveloped-signature";
+        let xml = doc(
+            "PersonalSignature",
+            EXC_C14N_URI,
+            "#X",
+            &[enveloped, EXC_C14N_URI, SMEV],
+        );
+        let err = shape(&xml).unwrap_err();
+        assert!(matches!(err, ShapeError::Transforms(ref list) if list.starts_with(enveloped)));
+    }
+
+    #[test]
+    fn missing_signature_value_is_rejected() {
+        let xml = doc("SMEVSignature", EXC_C14N_URI, "#X", &[EXC_C14N_URI, SMEV])
+            .replace("<ds:SignatureValue>\n  AwQF\n</ds:SignatureValue>", "");
+        let err = shape(&xml).unwrap_err();
+        assert_eq!(
+            err,
+            ShapeError::Missing {
+                expected: "SignatureValue",
+                parent: "Signature"
+            }
+        );
+    }
+
+    #[test]
+    fn bad_base64_is_rejected() {
+        let xml =
+            doc("SMEVSignature", EXC_C14N_URI, "#X", &[EXC_C14N_URI, SMEV]).replace("AAEC", "A*EC");
+        assert_eq!(shape(&xml), Err(ShapeError::Base64("DigestValue")));
+    }
+
+    #[test]
+    fn wrappers_and_signed_info_positions_follow_document_order() {
+        let one = doc(
+            "CallerInformationSystemSignature",
+            EXC_C14N_URI,
+            "#A",
+            &[EXC_C14N_URI, SMEV],
+        );
+        let two = doc("Elsewhere", EXC_C14N_URI, "#B", &[EXC_C14N_URI, SMEV]);
+        let xml = format!("<root>{one}{two}</root>");
+        let found = find_signatures(xml.as_bytes()).expect("parse");
+        let summary: Vec<_> = found
+            .iter()
+            .map(|s| (s.wrapper.clone(), s.index, s.signed_info_index))
+            .collect();
+        assert_eq!(
+            summary,
+            vec![
+                (Wrapper::CallerInformationSystemSignature, 0, Some(0)),
+                (Wrapper::Other("Elsewhere".to_owned()), 1, Some(1)),
+            ]
+        );
+        assert_eq!(found[1].wrapper.local_name(), "Elsewhere");
+    }
+
+    #[test]
+    fn doctype_is_refused() {
+        let err = find_signatures(b"<!DOCTYPE r [<!ENTITY e \"x\">]><r>&e;</r>").unwrap_err();
+        assert!(matches!(err, FindError::Malformed(_)), "{err}");
+    }
+}

@@ -105,35 +105,45 @@ pub fn smev_transform(input: &[u8]) -> Result<Vec<u8>, TransformError> {
     transformer.finish()
 }
 
-/// A start tag whose attributes are still being read.
+/// A start tag whose attributes are still being read; its declarations and
+/// attributes collect in the transformer's reusable buffers.
 struct PendingStart<'a> {
     prefix: &'a str,
     local: &'a str,
-    declarations: Vec<(String, String)>,
-    attributes: Vec<(&'a str, &'a str, Cow<'a, str>)>,
 }
 
-/// An attribute with its namespace resolved.
-struct Attribute<'a> {
-    uri: String,
+/// An attribute as written in the input.
+struct RawAttribute<'a> {
+    prefix: &'a str,
     local: &'a str,
     value: Cow<'a, str>,
+}
+
+/// An attribute with its namespace resolved, then its output prefix number.
+struct Attribute<'a> {
+    uri: Cow<'a, str>,
+    local: &'a str,
+    value: Cow<'a, str>,
+    prefix: u32,
 }
 
 /// An element whose end tag has not been written yet.
 struct OpenElement<'a> {
     prefix: &'a str,
     local: &'a str,
-    output_name: String,
+    output_prefix: u32,
 }
 
 /// The streaming state of one transform run.
 struct Transformer<'a> {
     out: String,
-    input_scopes: InputScopes,
-    prefixes: OutputPrefixes,
+    input_scopes: InputScopes<'a>,
+    prefixes: OutputPrefixes<'a>,
     open: Vec<OpenElement<'a>>,
     pending: Option<PendingStart<'a>>,
+    declarations: Vec<(&'a str, Cow<'a, str>)>,
+    raw_attributes: Vec<RawAttribute<'a>>,
+    attributes: Vec<Attribute<'a>>,
     root_closed: bool,
 }
 
@@ -147,6 +157,9 @@ impl<'a> Transformer<'a> {
             prefixes: OutputPrefixes::new(),
             open: Vec::new(),
             pending: None,
+            declarations: Vec::new(),
+            raw_attributes: Vec::new(),
+            attributes: Vec::new(),
             root_closed: false,
         }
     }
@@ -155,12 +168,8 @@ impl<'a> Transformer<'a> {
         use xmlparser::{ElementEnd, Token};
         match token {
             Token::ElementStart { prefix, local, .. } => {
-                self.pending = Some(PendingStart {
-                    prefix: prefix.as_str(),
-                    local: local.as_str(),
-                    declarations: Vec::new(),
-                    attributes: Vec::new(),
-                });
+                let (prefix, local) = (prefix.as_str(), local.as_str());
+                self.pending = Some(PendingStart { prefix, local });
             }
             Token::Attribute {
                 prefix,
@@ -209,17 +218,14 @@ impl<'a> Transformer<'a> {
         raw: &'a str,
     ) -> Result<(), TransformError> {
         let value = entity::expand(raw, Context::Attribute)?;
-        let Some(pending) = self.pending.as_mut() else {
-            return Ok(());
-        };
         match (prefix, local) {
-            ("xmlns", _) => pending
-                .declarations
-                .push((local.to_owned(), value.into_owned())),
-            ("", "xmlns") => pending
-                .declarations
-                .push((String::new(), value.into_owned())),
-            _ => pending.attributes.push((prefix, local, value)),
+            ("xmlns", _) => self.declarations.push((local, value)),
+            ("", "xmlns") => self.declarations.push(("", value)),
+            _ => self.raw_attributes.push(RawAttribute {
+                prefix,
+                local,
+                value,
+            }),
         }
         Ok(())
     }
@@ -229,75 +235,76 @@ impl<'a> Transformer<'a> {
         let Some(pending) = self.pending.take() else {
             return Ok(());
         };
-        self.input_scopes.push(pending.declarations);
-        let uri = self.resolve(pending.prefix)?;
+        self.input_scopes.push(self.declarations.drain(..));
+        let uri = resolve(&self.input_scopes, pending.prefix)?;
         if uri.is_empty() {
             return Err(TransformError::UnqualifiedElement(pending.local.to_owned()));
         }
-        let mut attributes = self.resolve_attributes(pending.attributes)?;
-        attributes.sort_by(compare_attributes);
+        self.resolve_attributes()?;
+        self.attributes.sort_by(compare_attributes);
 
+        // The element's own declaration first, then the attributes' ones in
+        // sorted order: the order the reference builds its mapping list in.
         self.prefixes.push();
-        let mut declarations = Vec::new();
-        let (prefix, is_new) = self.prefixes.prefix_for(&uri);
-        if is_new {
-            declarations.push((prefix.clone(), uri.clone()));
-        }
-        let output_name = format!("{prefix}:{}", pending.local);
-        let mut written = Vec::with_capacity(attributes.len());
-        for attribute in &attributes {
-            let name = self.attribute_name(attribute, &mut declarations);
-            written.push((name, attribute.value.as_ref()));
+        let output_prefix = self.prefixes.prefix_for(&uri);
+        for attribute in self.attributes.iter_mut().filter(|a| !a.uri.is_empty()) {
+            attribute.prefix = self.prefixes.prefix_for(&attribute.uri);
         }
 
-        self.write_start_tag(&output_name, &declarations, &written);
+        self.write_start_tag(output_prefix, pending.local);
         self.open.push(OpenElement {
             prefix: pending.prefix,
             local: pending.local,
-            output_name,
+            output_prefix,
         });
         Ok(())
     }
 
-    /// The output name of an attribute, declaring its prefix when new.
-    fn attribute_name(
-        &mut self,
-        attribute: &Attribute<'_>,
-        declarations: &mut Vec<(String, String)>,
-    ) -> String {
-        if attribute.uri.is_empty() {
-            return attribute.local.to_owned();
+    /// Moves the raw attributes into `self.attributes`, namespaces resolved.
+    fn resolve_attributes(&mut self) -> Result<(), TransformError> {
+        self.attributes.clear();
+        for raw in self.raw_attributes.drain(..) {
+            let uri = match raw.prefix {
+                "" => Cow::Borrowed(""),
+                prefix => resolve(&self.input_scopes, prefix)?,
+            };
+            if uri == XML_NAMESPACE {
+                return Err(TransformError::XmlNamespaceAttribute(raw.local.to_owned()));
+            }
+            self.attributes.push(Attribute {
+                uri,
+                local: raw.local,
+                value: raw.value,
+                prefix: 0,
+            });
         }
-        let (prefix, is_new) = self.prefixes.prefix_for(&attribute.uri);
-        if is_new {
-            declarations.push((prefix.clone(), attribute.uri.clone()));
-        }
-        format!("{prefix}:{}", attribute.local)
+        Ok(())
     }
 
-    fn write_start_tag(
-        &mut self,
-        name: &str,
-        declarations: &[(String, String)],
-        attributes: &[(String, &str)],
-    ) {
-        self.out.push('<');
-        self.out.push_str(name);
-        for (prefix, uri) in declarations {
-            self.out.push_str(" xmlns:");
-            self.out.push_str(prefix);
-            self.out.push_str("=\"");
-            escape::write_attr_value(&mut self.out, uri);
-            self.out.push('"');
+    /// `<nsN:local`, this element's declarations, its sorted attributes, `>`.
+    fn write_start_tag(&mut self, prefix: u32, local: &str) {
+        let out = &mut self.out;
+        out.push('<');
+        push_qualified(out, prefix, local);
+        for (n, uri) in self.prefixes.declared_here() {
+            out.push_str(" xmlns:");
+            push_prefix(out, *n);
+            out.push_str("=\"");
+            escape::write_attr_value(out, uri);
+            out.push('"');
         }
-        for (attribute_name, value) in attributes {
-            self.out.push(' ');
-            self.out.push_str(attribute_name);
-            self.out.push_str("=\"");
-            escape::write_attr_value(&mut self.out, value);
-            self.out.push('"');
+        for attribute in &self.attributes {
+            out.push(' ');
+            if attribute.uri.is_empty() {
+                out.push_str(attribute.local);
+            } else {
+                push_qualified(out, attribute.prefix, attribute.local);
+            }
+            out.push_str("=\"");
+            escape::write_attr_value(out, &attribute.value);
+            out.push('"');
         }
-        self.out.push('>');
+        out.push('>');
     }
 
     /// Writes the end tag of the innermost element; `closing` is the name in
@@ -313,7 +320,7 @@ impl<'a> Transformer<'a> {
             }
         }
         self.out.push_str("</");
-        self.out.push_str(&element.output_name);
+        push_qualified(&mut self.out, element.output_prefix, element.local);
         self.out.push('>');
         self.prefixes.pop();
         self.input_scopes.pop();
@@ -342,42 +349,38 @@ impl<'a> Transformer<'a> {
         self.out.push_str(text);
         self.out.push_str("]]>");
     }
+}
 
-    fn resolve(&self, prefix: &str) -> Result<String, TransformError> {
-        self.input_scopes
-            .resolve(prefix)
-            .map(str::to_owned)
-            .ok_or_else(|| TransformError::UnboundPrefix(prefix.to_owned()))
-    }
+/// The URI bound to `prefix` in the input.
+fn resolve<'a>(scopes: &InputScopes<'a>, prefix: &str) -> Result<Cow<'a, str>, TransformError> {
+    scopes
+        .resolve(prefix)
+        .ok_or_else(|| TransformError::UnboundPrefix(prefix.to_owned()))
+}
 
-    fn resolve_attributes(
-        &self,
-        raw: Vec<(&'a str, &'a str, Cow<'a, str>)>,
-    ) -> Result<Vec<Attribute<'a>>, TransformError> {
-        raw.into_iter()
-            .map(|(prefix, local, value)| {
-                if prefix.is_empty() {
-                    return Ok(Attribute {
-                        uri: String::new(),
-                        local,
-                        value,
-                    });
-                }
-                let uri = self
-                    .input_scopes
-                    .resolve(prefix)
-                    .ok_or_else(|| TransformError::UnboundPrefix(prefix.to_owned()))?;
-                if uri == XML_NAMESPACE {
-                    return Err(TransformError::XmlNamespaceAttribute(local.to_owned()));
-                }
-                Ok(Attribute {
-                    uri: uri.to_owned(),
-                    local,
-                    value,
-                })
-            })
-            .collect()
+/// Appends `nsN:local`.
+fn push_qualified(out: &mut String, prefix: u32, local: &str) {
+    push_prefix(out, prefix);
+    out.push(':');
+    out.push_str(local);
+}
+
+/// Appends `nsN` without going through `fmt`.
+fn push_prefix(out: &mut String, n: u32) {
+    let mut digits = [0u8; 10];
+    let mut start = digits.len();
+    let mut rest = n;
+    loop {
+        start -= 1;
+        // `rest % 10` is a single decimal digit.
+        digits[start] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
     }
+    out.push_str("ns");
+    out.extend(digits[start..].iter().map(|&d| char::from(d)));
 }
 
 /// Java `String.trim().isEmpty()`: every char is ≤ U+0020.

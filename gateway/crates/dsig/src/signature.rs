@@ -209,6 +209,9 @@ fn read_reference(node: Node<'_, '_>) -> Result<SignatureParts, ShapeError> {
 
 /// The transforms must be exactly [exc-c14n, smev transform]; returns the
 /// inclusive prefixes of the exc-c14n step.
+// FIXME(#2): some ЭП-СП (PersonalSignature) profiles add enveloped-signature
+// before exc-c14n, or sign `URI=""`; those are reported non-conformant here.
+// Right: accept them for PersonalSignature only, as the ВС in question says.
 fn check_transforms(node: Node<'_, '_>) -> Result<Vec<String>, ShapeError> {
     let transforms: Vec<Node<'_, '_>> = dsig_children(node).collect();
     let uris: Vec<&str> = transforms

@@ -155,6 +155,9 @@ pub fn verify(
 /// Finds the signature held in `wrapper` and verifies it; a missing one is
 /// [`Outcome::NoSignatureFound`].
 ///
+/// `doc_bytes` must be the envelope with any MTOM `xop:Include` inside signed
+/// data already resolved back to inline base64 (protocol brief §2.6).
+///
 /// # Errors
 ///
 /// [`VerifyError`] when the bytes cannot be parsed.

@@ -82,6 +82,9 @@ pub enum TransformError {
     /// An element in no namespace; the reference writer refuses it.
     #[error("element `{0}` has no namespace; the smev transform supports qualified elements only")]
     UnqualifiedElement(String),
+    /// Two attributes with the same namespace URI and local name.
+    #[error("attribute `{0}` appears twice on one element")]
+    DuplicateAttribute(String),
     /// An `xml:` attribute; the reference writer refuses to rebind it.
     #[error("attribute `xml:{0}` cannot be given a generated prefix by the smev transform")]
     XmlNamespaceAttribute(String),
@@ -242,6 +245,13 @@ impl<'a> Transformer<'a> {
         }
         self.resolve_attributes()?;
         self.attributes.sort_by(compare_attributes);
+        if let Some(pair) = self
+            .attributes
+            .windows(2)
+            .find(|p| compare_attributes(&p[0], &p[1]).is_eq())
+        {
+            return Err(TransformError::DuplicateAttribute(pair[1].local.to_owned()));
+        }
 
         // The element's own declaration first, then the attributes' ones in
         // sorted order: the order the reference builds its mapping list in.

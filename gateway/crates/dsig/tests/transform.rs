@@ -94,3 +94,13 @@ fn utf8_bom_is_skipped() {
     let out = dsig::smev_transform(b"\xEF\xBB\xBF<a xmlns=\"urn:a\">x</a>").unwrap();
     assert_eq!(out, b"<ns1:a xmlns:ns1=\"urn:a\">x</ns1:a>");
 }
+
+#[test]
+fn same_attribute_through_two_prefixes_is_rejected() {
+    let input = b"<a xmlns=\"urn:a\" xmlns:p=\"urn:p\" xmlns:q=\"urn:p\" p:x=\"1\" q:x=\"2\"/>";
+    let err = dsig::smev_transform(input).unwrap_err();
+    assert!(
+        matches!(err, dsig::TransformError::DuplicateAttribute(ref l) if l == "x"),
+        "{err}"
+    );
+}

@@ -6,7 +6,7 @@
 //!   signature uses one GOST generation.
 //! - [`signature`]: finding `ds:Signature` elements and reading their parts.
 //! - [`digest`]: the reference digest and the SignedInfo hash.
-//! - [`verify`]: checking one signature into a [`Verdict`].
+//! - [`mod@verify`]: checking one signature into a [`Verdict`].
 //! - [`sign`]: producing a compact `ds:Signature`.
 
 #![forbid(unsafe_code)]

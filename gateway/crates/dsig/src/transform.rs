@@ -20,7 +20,7 @@
 //! 6. a start tag holds the element's own new declaration, then the
 //!    declarations its attributes needed (in sorted order), then attributes;
 //! 7. QName values inside text or attributes are not rewritten;
-//! 8. escaping is Woodstox's (see [`escape`]).
+//! 8. escaping is Woodstox's (`transform/escape.rs`).
 //!
 //! Two inputs the reference cannot handle are rejected up front, because the
 //! Woodstox writer the reference runs on throws on them, so no SMEV signature

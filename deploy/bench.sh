@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# End-to-end SendRequest benchmark on 127.0.0.1: starts a node from the
+# fixtures in a temporary working folder, runs `smevgate load` against it,
+# stops the node and removes what it created (temp folder, PostgreSQL schema).
+#
+# Usage: deploy/bench.sh sqlite|postgres [REQUESTS] [CLIENTS] [BINARY]
+#   REQUESTS  default 5000
+#   CLIENTS   default 16
+#   BINARY    default target/release/smevgate
+# Environment: PGURL (default postgres://postgres@127.0.0.1:5432/test),
+#   PORT (default: a free port picked by the script).
+#
+# The fixture configuration keeps the default queue quota (1000 pending per
+# queue); a run of 5000 requests into one queue would hit
+# DestinationOverflow, so the benchmark copy raises `exchange.queue_quota`.
+set -euo pipefail
+
+backend=${1:?usage: bench.sh sqlite|postgres [REQUESTS] [CLIENTS] [BINARY]}
+requests=${2:-5000}
+clients=${3:-16}
+repo=$(cd "$(dirname "$0")/.." && pwd)
+binary=$(realpath "${4:-$repo/target/release/smevgate}")
+pgurl=${PGURL:-postgres://postgres@127.0.0.1:5432/test}
+port=${PORT:-$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')}
+schema="bench_$(date +%s)_$RANDOM"
+
+work=$(mktemp -d /tmp/smevgate-bench.XXXXXX)
+server_pid=""
+cleanup() {
+    if [[ -n "$server_pid" ]] && kill -0 "$server_pid" 2>/dev/null; then
+        kill -TERM "$server_pid"
+        wait "$server_pid" 2>/dev/null || true
+    fi
+    if [[ "$backend" == postgres ]]; then
+        PGOPTIONS="-c client_min_messages=warning" psql -q "$pgurl" -c "DROP SCHEMA IF EXISTS $schema CASCADE" >/dev/null
+    fi
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+case "$backend" in
+    sqlite) database_url="sqlite://$work/var/smevgate.db" ;;
+    postgres) database_url="$pgurl?schema=$schema" ;;
+    *) echo "unknown backend $backend" >&2; exit 2 ;;
+esac
+
+# The fixture configuration with absolute paths and a larger queue quota.
+fixtures="$repo/fixtures"
+sed -e "s|\"keys/|\"$fixtures/keys/|g" -e "s|\"schemas/|\"$fixtures/schemas/|g" \
+    "$fixtures/node.toml" >"$work/node.toml"
+printf '\n[exchange]\nqueue_quota = 1000000\n' >>"$work/node.toml"
+
+cd "$work"
+RUST_LOG=${RUST_LOG:-warn} "$binary" serve --config node.toml \
+    --listen "127.0.0.1:$port" --database-url "$database_url" 2>"$work/serve.log" &
+server_pid=$!
+
+for _ in $(seq 1 100); do
+    if curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null 2>&1; then break; fi
+    sleep 0.1
+done
+curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null
+
+echo "# backend=$backend requests=$requests clients=$clients port=$port"
+status=0
+timeout 600 "$binary" load --config node.toml --as CONSUMER01 \
+    --payload "$fixtures/payloads/echo-request.xml" \
+    --target "http://127.0.0.1:$port/ws" --clients "$clients" --requests "$requests" || status=$?
+if [[ -s "$work/serve.log" ]]; then
+    echo "# server log (tail):"
+    tail -5 "$work/serve.log"
+fi
+exit "$status"

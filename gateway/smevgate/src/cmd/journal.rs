@@ -80,8 +80,8 @@ fn time_text(at: OffsetDateTime) -> String {
 
 fn print_table(records: &[store::JournalRecord]) {
     println!(
-        "{:<30} {:<13} {:<8} {:<26} {:<36} {:<12} {:<12} {}",
-        "time", "operation", "type", "status", "message id", "sender", "recipient", "fault"
+        "{:<30} {:<13} {:<8} {:<26} {:<36} {:<12} {:<12} fault",
+        "time", "operation", "type", "status", "message id", "sender", "recipient"
     );
     for record in records {
         let e = &record.entry;

@@ -82,7 +82,7 @@ pub struct ExchangeSection {
 pub struct LimitsSection {
     /// Largest accepted request body, in bytes.
     pub max_body_bytes: usize,
-    /// Deepest accepted element nesting.
+    /// Deepest accepted element nesting (8 to 256; libxml2's own ceiling).
     pub max_depth: usize,
 }
 
@@ -178,8 +178,8 @@ impl Config {
         if self.node.id.is_empty() {
             return Err(invalid("node.id".into(), "must not be empty"));
         }
-        if self.limits.max_depth < 8 {
-            return Err(invalid("limits.max_depth".into(), "must be at least 8"));
+        if !(8..=256).contains(&self.limits.max_depth) {
+            return Err(invalid("limits.max_depth".into(), "must be from 8 to 256"));
         }
         if self.limits.max_body_bytes < 1024 {
             return Err(invalid(

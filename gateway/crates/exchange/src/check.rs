@@ -64,7 +64,11 @@ pub(crate) fn check(node: &Node, bytes: &[u8], now: OffsetDateTime) -> Result<Ch
         refusal
     };
 
-    let doc = match xml::Document::parse(bytes) {
+    let options = xml::ParseOptions {
+        max_bytes: node.limits.max_bytes,
+        max_depth: node.limits.max_depth.min(xml::LIBXML2_MAX_DEPTH),
+    };
+    let doc = match xml::Document::parse_with(bytes, &options) {
         Ok(doc) => doc,
         Err(e) => {
             let error = wire::EnvelopeError::NotWellFormed(e.to_string());

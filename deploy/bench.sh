@@ -8,7 +8,14 @@
 #   CLIENTS   default 16
 #   BINARY    default target/release/smevgate
 # Environment: PGURL (default postgres://postgres@127.0.0.1:5432/test),
-#   PORT (default: a free port picked by the script).
+#   PORT (default: a free port picked by the script),
+#   ROUNDS (default 1): loads run one after the other against the same node;
+#   nothing drains the queue, so each round starts REQUESTS deeper.
+#
+# Besides the load report it prints the CPU seconds spent during the run by
+# the node, by the PostgreSQL backends serving the node's connections, and by
+# the load generator (signing included), so that one can see where the time
+# of the two shared cores goes.
 #
 # The fixture configuration keeps the default queue quota (1000 pending per
 # queue); a run of 5000 requests into one queue would hit
@@ -22,6 +29,7 @@ repo=$(cd "$(dirname "$0")/.." && pwd)
 binary=$(realpath "${4:-$repo/target/release/smevgate}")
 pgurl=${PGURL:-postgres://postgres@127.0.0.1:5432/test}
 port=${PORT:-$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')}
+rounds=${ROUNDS:-1}
 schema="bench_$(date +%s)_$RANDOM"
 
 work=$(mktemp -d /tmp/smevgate-bench.XXXXXX)
@@ -50,6 +58,24 @@ sed -e "s|\"keys/|\"$fixtures/keys/|g" -e "s|\"schemas/|\"$fixtures/schemas/|g" 
     "$fixtures/node.toml" >"$work/node.toml"
 printf '\n[exchange]\nqueue_quota = 1000000\n' >>"$work/node.toml"
 
+# CPU ticks (user + system) of one process.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+
+# CPU ticks of the PostgreSQL backends whose clients are the node's sockets.
+pg_backend_ticks() {
+    local ports pids total=0
+    [[ "$backend" == postgres ]] || { echo 0; return; }
+    ports=$(ss -tnpH "dport = :5432" | grep "pid=$server_pid," | awk '{print $4}' \
+        | sed 's/.*://' | paste -sd, -)
+    [[ -n "$ports" ]] || { echo 0; return; }
+    pids=$(psql -Atq "$pgurl" -c \
+        "SELECT pid FROM pg_stat_activity WHERE client_port IN ($ports)")
+    for pid in $pids; do
+        total=$((total + $(cpu_ticks "$pid" 2>/dev/null || echo 0)))
+    done
+    echo "$total"
+}
+
 cd "$work"
 RUST_LOG=${RUST_LOG:-warn} "$binary" serve --config node.toml \
     --listen "127.0.0.1:$port" --database-url "$database_url" 2>"$work/serve.log" &
@@ -61,11 +87,36 @@ for _ in $(seq 1 100); do
 done
 curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null
 
-echo "# backend=$backend requests=$requests clients=$clients port=$port"
+# One load of $requests against the running node, with its CPU accounting.
+run_round() {
+    local server_before pg_before server_after pg_after load_user load_sys hz
+    local status=0
+    server_before=$(cpu_ticks "$server_pid")
+    pg_before=$(pg_backend_ticks)
+    /usr/bin/time -o "$work/load.time" -f "%U %S" \
+        timeout 600 "$binary" load --config node.toml --as CONSUMER01 \
+        --payload "$fixtures/payloads/echo-request.xml" \
+        --target "http://127.0.0.1:$port/ws" --clients "$clients" --requests "$requests" \
+        || status=$?
+    server_after=$(cpu_ticks "$server_pid")
+    pg_after=$(pg_backend_ticks)
+    hz=$(getconf CLK_TCK)
+    read -r load_user load_sys <"$work/load.time"
+    awk -v s=$((server_after - server_before)) -v p=$((pg_after - pg_before)) -v hz="$hz" \
+        -v lu="$load_user" -v ls="$load_sys" -v n="$requests" 'BEGIN {
+            printf "cpu node: %.2f s (%.3f ms/request)\n", s / hz, 1000 * s / hz / n
+            printf "cpu postgres backends: %.2f s (%.3f ms/request)\n", p / hz, 1000 * p / hz / n
+            printf "cpu load generator: %.2f s, signing included\n", lu + ls
+        }'
+    return "$status"
+}
+
+echo "# backend=$backend requests=$requests clients=$clients rounds=$rounds port=$port"
 status=0
-timeout 600 "$binary" load --config node.toml --as CONSUMER01 \
-    --payload "$fixtures/payloads/echo-request.xml" \
-    --target "http://127.0.0.1:$port/ws" --clients "$clients" --requests "$requests" || status=$?
+for round in $(seq 1 "$rounds"); do
+    echo "# round $round (queue depth before: $(( (round - 1) * requests )))"
+    run_round || status=$?
+done
 if [[ -s "$work/serve.log" ]]; then
     echo "# server log (tail):"
     tail -5 "$work/serve.log"

@@ -268,7 +268,14 @@ impl Node {
             ExchangeError::Store(_) | ExchangeError::Internal(_) => "NODE",
             _ => "EXCHANGE",
         };
-        format!("smevgate:{}:SYNC:{stage}", self.settings.node_id)
+        let locator = format!("smevgate:{}:SYNC:{stage}", self.settings.node_id);
+        let limit = match refusal.version {
+            Some(Version::V1_2) => wire::names::v1_2::CODE_MAX_LEN,
+            Some(Version::V1_3) => wire::names::v1_3::CODE_MAX_LEN,
+            Some(Version::V1_1) | None => wire::names::v1_1::CODE_MAX_LEN,
+        };
+        // A long node id must not make the fault itself break the schema.
+        locator.chars().take(limit).collect()
     }
 }
 

@@ -31,6 +31,8 @@
 //! - [`journal`] — journal entries and the query filter.
 //! - [`error`] — [`StoreError`].
 //! - [`location`] — store URLs.
+//! - [`cabinet`] — the participant's cabinet: organisation, users, sessions,
+//!   API tokens and the audit journal.
 //! - `sqlite`, `postgres`: the two backends, each with its own SQL;
 //!   `migrations`: their embedded schema versions.
 //!
@@ -53,6 +55,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod cabinet;
 pub mod error;
 pub mod journal;
 pub mod location;

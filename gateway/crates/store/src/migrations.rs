@@ -16,18 +16,32 @@ pub(crate) struct Migration {
 }
 
 /// Migrations of the SQLite backend.
-pub(crate) const SQLITE: &[Migration] = &[Migration {
-    version: 1,
-    name: "0001_queues_and_journal.sql",
-    sql: include_str!("../migrations/sqlite/0001_queues_and_journal.sql"),
-}];
+pub(crate) const SQLITE: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "0001_queues_and_journal.sql",
+        sql: include_str!("../migrations/sqlite/0001_queues_and_journal.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "0002_cabinet.sql",
+        sql: include_str!("../migrations/sqlite/0002_cabinet.sql"),
+    },
+];
 
 /// Migrations of the PostgreSQL backend.
-pub(crate) const POSTGRES: &[Migration] = &[Migration {
-    version: 1,
-    name: "0001_queues_and_journal.sql",
-    sql: include_str!("../migrations/postgres/0001_queues_and_journal.sql"),
-}];
+pub(crate) const POSTGRES: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "0001_queues_and_journal.sql",
+        sql: include_str!("../migrations/postgres/0001_queues_and_journal.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "0002_cabinet.sql",
+        sql: include_str!("../migrations/postgres/0002_cabinet.sql"),
+    },
+];
 
 #[cfg(test)]
 mod tests {

@@ -24,6 +24,8 @@ use crate::message::{
 };
 use crate::migrations;
 
+mod cabinet;
+
 /// A store in a PostgreSQL database. Cheap to clone; clones share the pool.
 #[derive(Clone)]
 pub struct PgStore {

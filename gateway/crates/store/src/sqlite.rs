@@ -22,6 +22,8 @@ use crate::message::{
 };
 use crate::migrations::{self, Migration};
 
+mod cabinet;
+
 /// A store in an SQLite file. Cheap to clone; clones share the connection.
 //
 // FIXME(#2): reads wait behind writes on the one connection. Right would be a

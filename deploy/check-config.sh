@@ -57,7 +57,7 @@ cp "$repo/fixtures/schemas/"*.xsd "$etc/schemas/"
 chmod 0640 "$work/smevgate.toml"
 
 cd "$work"
-RUST_LOG=${RUST_LOG:-info} "$binary" serve --config "$work/smevgate.toml" 2>"$work/serve.log" &
+NO_COLOR=1 RUST_LOG=${RUST_LOG:-info} "$binary" serve --config "$work/smevgate.toml" 2>"$work/serve.log" &
 server_pid=$!
 
 ready=""
@@ -74,4 +74,4 @@ if [[ "$ready" != ready* ]]; then
     exit 1
 fi
 echo "check-config: OK — https://127.0.0.1:$port/readyz answered: $ready"
-sed -e 's/\x1b\[[0-9;]*m//g' "$work/serve.log" | grep -m1 "listening" || true
+grep -m1 "listening" "$work/serve.log" || true

@@ -1,0 +1,414 @@
+//! `smevgate keys generate`, `sign` and `transform` cross-checked with
+//! tools that share no code with ours: OpenSSL with the gost engine for the
+//! keys, digests and signature values, and `xmllint --exc-c14n` for the
+//! canonical SignedInfo.
+//!
+//! Finding pinned here: the engine's `dgst -verify` takes the SignatureValue
+//! bytes exactly as XMLDSig carries them (s ‖ r, big-endian); no reversal.
+
+#![forbid(unsafe_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use base64::Engine as _;
+
+const ENGINE: &str = "/usr/lib/x86_64-linux-gnu/engines-3/gost.so";
+
+/// The id our hand-made envelope gives SenderProvidedRequestData.
+const SIGNED_ID: &str = "SIGNED_BY_CALLER";
+
+/// An unsigned 1.3 SendRequest envelope, with whitespace in the payload.
+const UNSIGNED_SEND_REQUEST: &str = concat!(
+    r#"<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/">"#,
+    r#"<soap:Header/><soap:Body>"#,
+    r#"<t:SendRequestRequest "#,
+    r#"xmlns:t="urn://x-artefacts-smev-gov-ru/services/message-exchange/types/1.3">"#,
+    r#"<t:SenderProvidedRequestData Id="SIGNED_BY_CALLER">"#,
+    r#"<t:MessageID>77419000-d7b2-11ee-8aaa-000000000001</t:MessageID>"#,
+    r#"<MessagePrimaryContent "#,
+    r#"xmlns="urn://x-artefacts-smev-gov-ru/services/message-exchange/types/basic/1.3">"#,
+    "\n  ",
+    r#"<q:EchoRequest xmlns:q="urn://smevgate.test/echo/1.0.0">"#,
+    r#"<q:Snils>12345678901</q:Snils></q:EchoRequest>"#,
+    "\n</MessagePrimaryContent></t:SenderProvidedRequestData>",
+    "</t:SendRequestRequest></soap:Body></soap:Envelope>"
+);
+
+/// CASES.md B04: the input fragment.
+const B04_INPUT: &str = r#"<t:SenderProvidedRequestData xmlns:t="urn://x-artefacts-smev-gov-ru/services/message-exchange/types/1.1" Id="SIGNED_BY_CALLER">
+  <t:MessageID>77419000-d7b2-11ee-8aaa-000000000001</t:MessageID>
+  <MessagePrimaryContent xmlns="urn://x-artefacts-smev-gov-ru/services/message-exchange/types/basic/1.1">
+    <q:Query xmlns:q="urn://example.invalid/fake-service/1.0.0"><q:Code>X-000</q:Code></q:Query>
+  </MessagePrimaryContent>
+</t:SenderProvidedRequestData>
+"#;
+
+/// CASES.md B04: the expected digest-input octets.
+const B04_EXPECTED: &str = concat!(
+    r#"<ns1:SenderProvidedRequestData "#,
+    r#"xmlns:ns1="urn://x-artefacts-smev-gov-ru/services/message-exchange/types/1.1" "#,
+    r#"Id="SIGNED_BY_CALLER">"#,
+    r#"<ns1:MessageID>77419000-d7b2-11ee-8aaa-000000000001</ns1:MessageID>"#,
+    r#"<ns2:MessagePrimaryContent "#,
+    r#"xmlns:ns2="urn://x-artefacts-smev-gov-ru/services/message-exchange/types/basic/1.1">"#,
+    r#"<ns3:Query xmlns:ns3="urn://example.invalid/fake-service/1.0.0">"#,
+    r#"<ns3:Code>X-000</ns3:Code></ns3:Query></ns2:MessagePrimaryContent>"#,
+    r#"</ns1:SenderProvidedRequestData>"#
+);
+
+/// A temp dir with an OPENSSL_CONF that loads the gost engine; every
+/// command runs inside it.
+struct Workdir {
+    dir: tempfile::TempDir,
+}
+
+// === impl Workdir ===
+
+impl Workdir {
+    fn new() -> Workdir {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let conf = format!(
+            "openssl_conf = openssl_init\n[openssl_init]\nengines = engine_list\n\
+             [engine_list]\ngost = gost_engine\n[gost_engine]\nengine_id = gost\n\
+             dynamic_path = {ENGINE}\ndefault_algorithms = ALL\n"
+        );
+        std::fs::write(dir.path().join("openssl.cnf"), conf).expect("conf writes");
+        Workdir { dir }
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    fn write(&self, name: &str, bytes: impl AsRef<[u8]>) -> PathBuf {
+        let path = self.path(name);
+        std::fs::write(&path, bytes).expect("file writes");
+        path
+    }
+
+    fn read(&self, name: &str) -> Vec<u8> {
+        std::fs::read(self.path(name)).expect("file reads")
+    }
+
+    fn run(&self, program: &str, args: &[&str]) -> Output {
+        Command::new(program)
+            .args(args)
+            .current_dir(self.dir.path())
+            .env("OPENSSL_CONF", self.path("openssl.cnf"))
+            .output()
+            .unwrap_or_else(|e| panic!("{program} runs: {e}"))
+    }
+
+    /// Runs a program and requires exit 0; returns stdout.
+    fn ok(&self, program: &str, args: &[&str]) -> Vec<u8> {
+        let out = self.run(program, args);
+        assert!(
+            out.status.success(),
+            "{program} {args:?} failed: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out.stdout
+    }
+
+    fn smevgate(&self, args: &[&str]) -> Vec<u8> {
+        self.ok(env!("CARGO_BIN_EXE_smevgate"), args)
+    }
+
+    fn openssl(&self, args: &[&str]) -> String {
+        String::from_utf8_lossy(&self.ok("openssl", args)).into_owned()
+    }
+
+    /// Generates `dir/key.pem` and `dir/cert.pem` with `smevgate`.
+    fn generate(&self, dir: &str, cn: &str, days: &str) {
+        self.smevgate(&["keys", "generate", "--out", dir, "--cn", cn, "--days", days]);
+    }
+
+    /// Signs the unsigned SendRequest with `keys/`; returns the envelope.
+    fn signed_send_request(&self) -> String {
+        self.generate("keys", "Test IS", "30");
+        self.write("unsigned.xml", UNSIGNED_SEND_REQUEST);
+        let signed = self.smevgate(&[
+            "sign",
+            "unsigned.xml",
+            "--key",
+            "keys/key.pem",
+            "--cert",
+            "keys/cert.pem",
+        ]);
+        self.write("signed.xml", &signed);
+        String::from_utf8(signed).expect("utf-8 envelope")
+    }
+}
+
+/// The text of the first `<ds:NAME>` element (no attributes on it).
+fn element_text<'a>(xml: &'a str, name: &str) -> &'a str {
+    let open = format!("<ds:{name}>");
+    let close = format!("</ds:{name}>");
+    let start = xml.find(&open).unwrap_or_else(|| panic!("no {open}")) + open.len();
+    let end = start + xml[start..].find(&close).expect("closed");
+    &xml[start..end]
+}
+
+fn base64_decode(text: &str) -> Vec<u8> {
+    let text: String = text.split_whitespace().collect();
+    base64::engine::general_purpose::STANDARD
+        .decode(text)
+        .expect("base64")
+}
+
+/// SignedInfo of `xml` as a standalone document declaring `ds`.
+fn signed_info_document(xml: &str) -> String {
+    format!(
+        "<ds:SignedInfo xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\">{}</ds:SignedInfo>",
+        element_text(xml, "SignedInfo")
+    )
+}
+
+/// Whitespace-only text removed inside SignedInfo (the capture's re-indent).
+fn compact(fragment: &str) -> String {
+    fragment
+        .split('<')
+        .map(|piece| match piece.split_once('>') {
+            Some((tag, text)) if text.trim().is_empty() => format!("{tag}>"),
+            _ => piece.to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join("<")
+}
+
+/// Verifies `signature` over exc-c14n(SignedInfo file) with OpenSSL.
+fn openssl_verifies(work: &Workdir, signed_info: &str, pubkey: &str, signature: &[u8]) -> bool {
+    work.write("signature.bin", signature);
+    let canonical = work.ok("xmllint", &["--exc-c14n", signed_info]);
+    work.write("signed-info.c14n", canonical);
+    let out = work.run(
+        "openssl",
+        &[
+            "dgst",
+            "-engine",
+            "gost",
+            "-md_gost12_256",
+            "-verify",
+            pubkey,
+            "-signature",
+            "signature.bin",
+            "signed-info.c14n",
+        ],
+    );
+    out.status.success()
+}
+
+fn file_mode(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path)
+        .expect("metadata")
+        .permissions()
+        .mode()
+        & 0o777
+}
+
+#[test]
+fn keys_generate_writes_owner_only_key_and_reports_both_files() {
+    let work = Workdir::new();
+
+    let stdout = work.smevgate(&["keys", "generate", "--out", "keys"]);
+
+    assert_eq!(
+        String::from_utf8_lossy(&stdout),
+        "wrote keys/key.pem and keys/cert.pem\n"
+    );
+    assert_eq!(file_mode(&work.path("keys/key.pem")), 0o600);
+    let key = String::from_utf8(work.read("keys/key.pem")).expect("ascii");
+    assert!(key.starts_with("-----BEGIN PRIVATE KEY-----\n"), "{key}");
+}
+
+#[test]
+fn generated_key_and_certificate_load_in_openssl_gost_engine() {
+    let work = Workdir::new();
+    work.generate("keys", "Test IS", "30");
+
+    let key_text = work.openssl(&["pkey", "-in", "keys/key.pem", "-noout", "-text"]);
+    let cert_text = work.openssl(&["x509", "-in", "keys/cert.pem", "-noout", "-text"]);
+
+    assert!(
+        key_text.contains("Parameter set: id-GostR3410-2001-CryptoPro-A-ParamSet"),
+        "{key_text}"
+    );
+    assert!(
+        cert_text
+            .contains("Signature Algorithm: GOST R 34.10-2012 with GOST R 34.11-2012 (256 bit)"),
+        "{cert_text}"
+    );
+    assert!(
+        cert_text.contains("Subject: CN = Test IS, O = smevgate"),
+        "{cert_text}"
+    );
+    assert!(
+        cert_text.contains("Issuer: CN = Test IS, O = smevgate"),
+        "{cert_text}"
+    );
+}
+
+#[test]
+fn generated_certificate_holds_the_key_and_its_self_signature_verifies() {
+    let work = Workdir::new();
+    work.generate("keys", "Test IS", "30");
+
+    let from_key = work.openssl(&["pkey", "-in", "keys/key.pem", "-pubout"]);
+    let from_cert = work.openssl(&["x509", "-in", "keys/cert.pem", "-pubkey", "-noout"]);
+    let verified = work.openssl(&["verify", "-CAfile", "keys/cert.pem", "keys/cert.pem"]);
+
+    assert_eq!(from_key, from_cert);
+    assert_eq!(verified, "keys/cert.pem: OK\n");
+}
+
+#[test]
+fn generated_certificate_validity_follows_days() {
+    let work = Workdir::new();
+    work.generate("keys", "Short", "1");
+
+    let within_hour = work.run(
+        "openssl",
+        &["x509", "-in", "keys/cert.pem", "-checkend", "3600"],
+    );
+    let within_two_days = work.run(
+        "openssl",
+        &["x509", "-in", "keys/cert.pem", "-checkend", "172800"],
+    );
+
+    assert!(within_hour.status.success());
+    assert_eq!(within_two_days.status.code(), Some(1));
+}
+
+#[test]
+fn signed_send_request_passes_smevgate_verify() {
+    let work = Workdir::new();
+    work.signed_send_request();
+
+    let report = String::from_utf8(work.smevgate(&["verify", "signed.xml"])).expect("utf-8");
+
+    assert!(
+        report.starts_with("signature in CallerInformationSystemSignature\n"),
+        "{report}"
+    );
+    assert!(
+        report.contains("  target:     #SIGNED_BY_CALLER\n"),
+        "{report}"
+    );
+    assert!(
+        report.contains("  subject:    CN=Test IS, O=smevgate\n"),
+        "{report}"
+    );
+    assert!(
+        report.ends_with("  verdict:    valid\nresult: valid\n"),
+        "{report}"
+    );
+}
+
+#[test]
+fn signed_send_request_digest_matches_openssl_streebog_of_transform_output() {
+    let work = Workdir::new();
+    let signed = work.signed_send_request();
+
+    let octets = work.smevgate(&["transform", "signed.xml", "--id", SIGNED_ID]);
+    work.write("digest-input.bin", &octets);
+    let digest = work.ok(
+        "openssl",
+        &[
+            "dgst",
+            "-engine",
+            "gost",
+            "-md_gost12_256",
+            "-binary",
+            "digest-input.bin",
+        ],
+    );
+
+    assert!(
+        octets.starts_with(b"<ns1:SenderProvidedRequestData xmlns:ns1="),
+        "{}",
+        String::from_utf8_lossy(&octets)
+    );
+    assert_eq!(digest.len(), 32);
+    assert_eq!(digest, base64_decode(element_text(&signed, "DigestValue")));
+}
+
+#[test]
+fn signed_send_request_signature_value_verifies_in_openssl_as_carried() {
+    let work = Workdir::new();
+    let signed = work.signed_send_request();
+    work.write("signed-info.xml", signed_info_document(&signed));
+    work.openssl(&["pkey", "-in", "keys/key.pem", "-pubout", "-out", "pub.pem"]);
+    let signature = base64_decode(element_text(&signed, "SignatureValue"));
+    let reversed: Vec<u8> = signature.iter().rev().copied().collect();
+
+    let as_carried = openssl_verifies(&work, "signed-info.xml", "pub.pem", &signature);
+    let byte_reversed = openssl_verifies(&work, "signed-info.xml", "pub.pem", &reversed);
+
+    assert_eq!(signature.len(), 64);
+    assert!(as_carried, "the engine rejects s ‖ r as XMLDSig carries it");
+    assert!(
+        !byte_reversed,
+        "the engine accepts the reversed (CryptoAPI) order"
+    );
+}
+
+#[test]
+fn real_smev_signature_verifies_in_openssl_after_compacting_signed_info() {
+    let work = Workdir::new();
+    let capture = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fixtures/real/smev3sharp/SendRequestResponce.xml");
+    let text = std::fs::read_to_string(capture).expect("capture reads");
+    let certificate = base64_decode(element_text(&text, "X509Certificate"));
+    work.write("smev.der", certificate);
+    work.openssl(&[
+        "x509", "-inform", "DER", "-in", "smev.der", "-pubkey", "-noout", "-out", "smev.pem",
+    ]);
+    let signature = base64_decode(element_text(&text, "SignatureValue"));
+    work.write("as-is.xml", signed_info_document(&text));
+    work.write("compact.xml", compact(&signed_info_document(&text)));
+
+    let as_is = openssl_verifies(&work, "as-is.xml", "smev.pem", &signature);
+    let compacted = openssl_verifies(&work, "compact.xml", "smev.pem", &signature);
+
+    assert!(!as_is, "the re-indented SignedInfo must not verify");
+    assert!(compacted, "SMEV's compact SignedInfo must verify");
+}
+
+#[test]
+fn transform_of_b04_input_prints_the_expected_octets() {
+    let work = Workdir::new();
+    work.write("b04.xml", B04_INPUT);
+
+    let by_root = work.smevgate(&["transform", "b04.xml"]);
+    let by_id = work.smevgate(&["transform", "b04.xml", "--id", SIGNED_ID]);
+
+    assert_eq!(String::from_utf8_lossy(&by_root), B04_EXPECTED);
+    assert_eq!(by_id, by_root);
+}
+
+#[test]
+fn sign_without_key_file_exits_non_zero_naming_it() {
+    let work = Workdir::new();
+    work.generate("keys", "Test IS", "30");
+    work.write("unsigned.xml", UNSIGNED_SEND_REQUEST);
+
+    let out = work.run(
+        env!("CARGO_BIN_EXE_smevgate"),
+        &[
+            "sign",
+            "unsigned.xml",
+            "--key",
+            "nope.pem",
+            "--cert",
+            "keys/cert.pem",
+        ],
+    );
+
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("cannot read nope.pem"), "{stderr}");
+}

@@ -218,6 +218,59 @@ mod tests {
         assert_eq!(spec.capture["reply_to"], "ReplyTo");
     }
 
+    /// A suite folder with the fixtures' provider as signer and one case
+    /// per `(folder, sign)`; removed by the caller.
+    fn suite_dir(tag: &str, cases: &[(&str, &str)]) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("smevgate-suite-{}-{tag}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let keys = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/keys/provider");
+        let suite = format!(
+            "[signers.PROVIDER01]\nkey = {:?}\ncert = {:?}\n",
+            keys.join("key.pem"),
+            keys.join("cert.pem")
+        );
+        std::fs::write(dir.join(SUITE_FILE), suite).unwrap();
+        for (name, sign) in cases {
+            let case = dir.join(name);
+            std::fs::create_dir_all(&case).unwrap();
+            let spec = format!("description = \"d\"\noperation = \"Ack\"\nsign = \"{sign}\"\n");
+            std::fs::write(case.join(CASE_FILE), spec).unwrap();
+            std::fs::write(case.join(REQUEST_FILE), "<r/>").unwrap();
+        }
+        dir
+    }
+
+    #[test]
+    fn suite_load_orders_cases_by_folder_name() {
+        let dir = suite_dir(
+            "order",
+            &[
+                ("020-b", "none"),
+                ("003-a", "PROVIDER01"),
+                ("100-c", "none"),
+            ],
+        );
+        std::fs::create_dir_all(dir.join("not-a-case")).unwrap();
+        let suite = Suite::load(&dir);
+        std::fs::remove_dir_all(&dir).unwrap();
+        let suite = suite.unwrap();
+        let names: Vec<&str> = suite.cases.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, ["003-a", "020-b", "100-c"]);
+        assert!(suite.cases[0].expected.is_none());
+        assert_eq!(suite.cases[0].soap_action(), "urn:Ack");
+        assert!(suite.signers.contains_key("PROVIDER01"));
+    }
+
+    #[test]
+    fn suite_load_unknown_signer_is_refused() {
+        let dir = suite_dir("signer", &[("001-x", "NOBODY")]);
+        let suite = Suite::load(&dir);
+        std::fs::remove_dir_all(&dir).unwrap();
+        let error = format!("{:#}", suite.err().expect("refused"));
+        assert!(error.contains("no signer `NOBODY`"), "{error}");
+    }
+
     #[test]
     fn case_spec_unknown_key_is_refused() {
         let spec = toml::from_str::<CaseSpec>(

@@ -364,8 +364,7 @@ async fn destination_overflow_fault_validates_in_every_version() {
 }
 
 /// `Code` is `string-50` in 1.1/1.2 and `string-100` in 1.3, whatever the
-/// node is called: the locator must fit it. Fails today: `Node::fault_locator`
-/// (exchange/src/node.rs) writes the node id in full.
+/// node is called: the locator must fit it.
 #[tokio::test]
 async fn faults_of_a_node_with_a_long_node_id_validate() {
     let mut options = NodeOptions::new(Backend::Sqlite);

@@ -725,3 +725,115 @@ async fn resigning_without_edit_is_accepted_so_the_b04_b05_refusals_are_not_vacu
         reply.body
     );
 }
+
+#[tokio::test]
+async fn signature_of_a_stranger_key_with_a_registered_certificate_is_invalid() {
+    let node = TestNode::start(Backend::Sqlite).await;
+    let (consumer, stranger) = (Ims::consumer(), fresh_ims("STRANGER01"));
+    let id = message_id(OffsetDateTime::now_utc());
+    let payload = echo_request();
+    let consumer_cert = common::certs::base64(consumer.cert.as_der());
+    let sign = |element: &str, target: &str| {
+        let signature = stranger.sign(element, target);
+        let cert =
+            common::envelopes::between(&signature, "<ds:X509Certificate>", "</ds:X509Certificate>")
+                .to_owned();
+        replace_once(&signature, &cert, &consumer_cert)
+    };
+    let body = send_request_signed_with(Version::V1_3, &request_input(&id, &payload), &sign);
+
+    let code = "SignatureVerificationFault:SignatureIsInvalid";
+    let fault = refused_send_request(&node, Version::V1_3, body, &id, code).await;
+
+    let text = "ЭП-ОВ не прошла проверку";
+    assert_signature_fault(&fault, SignatureFailure::SignatureIsInvalid, text);
+}
+
+#[tokio::test]
+async fn signed_data_copied_into_the_header_does_not_cover_a_tampered_body() {
+    let node = TestNode::start(Backend::Sqlite).await;
+    let id = message_id(OffsetDateTime::now_utc());
+    let signed = Ims::consumer().send_request(Version::V1_3, &id, &echo_request());
+    // The data element declares its own namespaces, so it stands alone.
+    let start = signed.find("<ns2:SenderProvidedRequestData").expect("data");
+    let close = "</ns2:SenderProvidedRequestData>";
+    let end = signed.find(close).expect("data end") + close.len();
+    let data = &signed[start..end];
+    let wrapped = replace_once(
+        &signed,
+        "<soap:Header/>",
+        &format!("<soap:Header>{data}</soap:Header>"),
+    );
+    let body = wrapped
+        .replacen(">12345678901<", ">12345678902<", 2)
+        .replacen(">12345678902<", ">12345678901<", 1);
+    assert_eq!(
+        body.matches(">12345678902<").count(),
+        1,
+        "only the body copy is tampered"
+    );
+
+    let reply = node.post(body, "urn:SendRequest").await;
+
+    assert_eq!(
+        reply.status, 500,
+        "a tampered body must not be accepted: {}",
+        reply.body
+    );
+    let fault = fault_of(&reply);
+    assert!(
+        matches!(fault.kind, FaultKind::SignatureVerification(_)),
+        "a signature fault: {fault:?}"
+    );
+    assert_no_request_queued(
+        &node,
+        &Ims::provider(),
+        Version::V1_3,
+        OffsetDateTime::now_utc(),
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn consumer_cannot_ack_or_answer_the_providers_request() {
+    let node = TestNode::start(Backend::Sqlite).await;
+    let (consumer, provider) = (Ims::consumer(), Ims::provider());
+    let now = OffsetDateTime::now_utc();
+    let id = message_id(now);
+    accepted_send_request(&node, &consumer, Version::V1_3, &id).await;
+    let got = node
+        .post(provider.get_request(Version::V1_3, now), "urn:GetRequest")
+        .await;
+    let ReplyKind::Request(request) = read(&got).kind else {
+        panic!("request: {}", got.body)
+    };
+    let reply_to = request.reply_to.expect("ReplyTo");
+
+    let foreign_ack = node
+        .post(consumer.ack(Version::V1_3, &id, true), "urn:Ack")
+        .await;
+    let answer =
+        consumer.send_response(Version::V1_3, &message_id(now), &reply_to, &echo_response());
+    let foreign_answer = node.post(answer, "urn:SendResponse").await;
+    let own_ack = node
+        .post(provider.ack(Version::V1_3, &id, true), "urn:Ack")
+        .await;
+
+    let text = "Неподтверждённое сообщение с таким ID не найдено";
+    assert_void(
+        &fault_of(&foreign_ack),
+        &FaultKind::TargetMessageIsNotFound,
+        text,
+    );
+    let text = "Получатель ответа не найден";
+    assert_void(
+        &fault_of(&foreign_answer),
+        &FaultKind::RecipientIsNotFound,
+        text,
+    );
+    assert!(
+        matches!(read(&own_ack).kind, ReplyKind::Acknowledged),
+        "{}",
+        own_ack.body
+    );
+}

@@ -345,3 +345,40 @@ async fn health_and_readiness_probes_answer_ok() {
     assert_eq!((health.status, health.body.as_str()), (200, "ok\n"));
     assert_eq!((ready.status, ready.body.as_str()), (200, "ready\n"));
 }
+
+#[tokio::test]
+async fn soap_action_with_markup_is_escaped_in_the_fault() {
+    let node = TestNode::start(Backend::Sqlite).await;
+    let action = r#"urn:<b>&amp;'x'"#;
+
+    let reply = node.post(valid_send_request(), action).await;
+
+    let text = format!("SOAPAction {action} не соответствует операции в теле сообщения");
+    assert_refused(&node, &reply, FaultCode::Client, &text).await;
+    assert!(!reply.body.contains("<b>"), "{}", reply.body);
+    assert_still_serves(&node).await;
+}
+
+#[tokio::test]
+async fn soap_action_in_quotes_and_content_type_in_capitals_are_accepted() {
+    let node = TestNode::start(Backend::Sqlite).await;
+    let headers = [
+        ("content-type", "TEXT/XML; charset=UTF-8"),
+        ("soapaction", "\"urn:SendRequest\""),
+    ];
+
+    let reply = post_raw(
+        node.addr,
+        "/ws",
+        valid_send_request().into_bytes(),
+        &headers,
+    )
+    .await;
+
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert!(
+        matches!(read(&reply).kind, ReplyKind::Receipt { .. }),
+        "{}",
+        reply.body
+    );
+}

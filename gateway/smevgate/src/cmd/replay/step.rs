@@ -182,15 +182,61 @@ fn compare(
         Ok(lines) => lines,
         Err(error) => return Outcome::Broken(format!("expected.xml is not XML: {error}")),
     };
-    match super::diff::unified(&expected, &actual) {
-        None => Outcome::Same { note },
-        Some(diff) => Outcome::Different(diff),
+    let mut problems = invalid_signatures(text.as_bytes());
+    problems.extend(super::diff::unified(&expected, &actual));
+    match problems.is_empty() {
+        true => Outcome::Same { note },
+        false => Outcome::Different(problems.join("\n")),
     }
+}
+
+/// One line per `ds:Signature` of the answer that does not verify (the
+/// normal form hides signature values, so they are checked here).
+fn invalid_signatures(body: &[u8]) -> Vec<String> {
+    let Ok(doc) = xml::Document::parse(body) else {
+        return Vec::new();
+    };
+    let signatures = match dsig::find_signatures(body) {
+        Ok(signatures) => signatures,
+        Err(error) => return vec![format!("signatures cannot be read: {error}")],
+    };
+    signatures
+        .iter()
+        .filter_map(|signature| {
+            let verdict = dsig::verify(&doc, signature, None, None);
+            let wrapper = signature.wrapper.local_name();
+            let valid = matches!(verdict.outcome, dsig::Outcome::Valid);
+            (!valid).then(|| {
+                format!(
+                    "signature in {wrapper} does not verify: {:?}",
+                    verdict.outcome
+                )
+            })
+        })
+        .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn invalid_signatures_reports_a_tampered_signed_element() {
+        let key = gost::SigningKey::generate(gost::ParamSet::CryptoProA);
+        let cert = gost::self_signed(&key, "replay test", None, 1);
+        let data = r#"<t:Data xmlns:t="urn:t" Id="D">ok</t:Data>"#;
+        let signature = dsig::sign_element(data, "D", &key, &cert).unwrap();
+        let signed = format!(r#"<r xmlns:t="urn:t">{data}<t:Sig>{signature}</t:Sig></r>"#);
+        assert_eq!(invalid_signatures(signed.as_bytes()), Vec::<String>::new());
+        let tampered = signed.replace(">ok<", ">changed<");
+        let problems = invalid_signatures(tampered.as_bytes());
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(
+            problems[0].starts_with("signature in Sig does not verify"),
+            "{problems:?}"
+        );
+        assert_eq!(invalid_signatures(b"not xml"), Vec::<String>::new());
+    }
 
     #[test]
     fn find_path_takes_first_match_then_children() {

@@ -65,8 +65,8 @@ pub struct UserRecord {
 pub enum LoginOutcome {
     /// Logged in: a new session whose secret goes to the user once.
     Success {
-        /// The user.
-        user: UserRecord,
+        /// The user (boxed: the other outcomes are small).
+        user: Box<UserRecord>,
         /// The session secret, to set as the cookie.
         secret: Secret,
         /// The session.
@@ -426,7 +426,7 @@ impl CabinetStoreError {
 /// Hashes off the async runtime: argon2id takes tens of milliseconds.
 async fn hash_password(password: String) -> Result<PasswordHash> {
     let task = tokio::task::spawn_blocking(move || PasswordHash::new(&password));
-    let hash = task.await.map_err(|e| StoreError::Worker(e))??;
+    let hash = task.await.map_err(StoreError::Worker)??;
     Ok(hash)
 }
 

@@ -4,9 +4,11 @@
 
 #[macro_use]
 mod support;
+mod cabinet_support;
 
 use cabinet::audit::AuditContext;
 use cabinet::{AuditAction, ObjectKind, OrganisationForm, ParticipationStatus, UserForm};
+use cabinet_support::{admin, operator_form, organisation_form, PASSWORD};
 use store::cabinet::{AuditFilter, CabinetStoreError};
 use support::{TestStore, T0};
 
@@ -22,44 +24,6 @@ on_both_backends!(
     user_password_set_is_audited_without_the_password,
     audit_filter_selects_object_and_actor,
 );
-
-/// An administrator changing things from 192.0.2.10 at T0.
-pub fn admin() -> AuditContext {
-    AuditContext {
-        actor: "admin".into(),
-        remote: Some("192.0.2.10".parse().unwrap()),
-        at: T0,
-    }
-}
-
-pub fn organisation_form() -> OrganisationForm {
-    OrganisationForm {
-        full_name: "Публичное акционерное общество «Сбербанк России»".into(),
-        short_name: "ПАО Сбербанк".into(),
-        inn: "7707083893".into(),
-        ogrn: "1027700132195".into(),
-        kpp: "773601001".into(),
-        address: "117997, г. Москва, ул. Вавилова, д. 19".into(),
-        email: "smev@example.ru".into(),
-        phone: "+7 495 500-55-50".into(),
-        status: "applicant".into(),
-    }
-}
-
-pub fn operator_form(login: &str) -> UserForm {
-    UserForm {
-        login: login.into(),
-        full_name: "Иванов Иван Иванович".into(),
-        role: "request_operator".into(),
-        allowed_services: vec!["urn://x-artefacts-fns/1.0:FnsRequest".into()],
-        ip_allow: vec!["10.1.0.0/16".into()],
-        window: None,
-        message_bodies_granted: false,
-        disabled: false,
-    }
-}
-
-pub const PASSWORD: &str = "correct horse battery staple";
 
 async fn audit_count(h: &TestStore) -> usize {
     let entries = h.store.audit_entries(&AuditFilter::default()).await;

@@ -96,7 +96,7 @@ async fn sqlite_journal_update_and_delete_are_refused() {
             row.get(0)
         })
         .unwrap();
-    assert_eq!(versions, 1);
+    assert_eq!(versions, 2, "0001 queues and journal, 0002 cabinet");
     let mode: String = conn
         .query_row("PRAGMA journal_mode", [], |row| row.get(0))
         .unwrap();
@@ -118,7 +118,7 @@ async fn sqlite_reopen_applies_no_migration_twice() {
             row.get(0)
         })
         .unwrap();
-    assert_eq!(versions, 1);
+    assert_eq!(versions, 2, "0001 queues and journal, 0002 cabinet");
 }
 
 #[tokio::test]

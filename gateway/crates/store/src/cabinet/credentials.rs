@@ -72,7 +72,7 @@ impl Store {
         };
         let user = self.open_session(hash, session.clone()).await?;
         Ok(LoginOutcome::Success {
-            user,
+            user: Box::new(user),
             secret,
             session,
         })

@@ -190,31 +190,61 @@ fn replay_fixtures_on_postgres_twice_have_no_differences() {
         .expect("schema dropped");
 }
 
-/// A suite of two copies of one stateless case, the second with a wrong
-/// expectation, and signers by absolute path.
-fn suite_with_broken_expectation() -> TempDir {
+/// A suite of copies of fixture cases (`(source, name)`), signed by the
+/// fixtures' systems given by absolute path.
+fn suite_of(cases: &[(&str, &str)]) -> TempDir {
     let suite = TempDir::new("suite");
     let keys = fixtures().join("keys");
-    let signers = format!(
-        "[signers.PROVIDER01]\nkey = {:?}\ncert = {:?}\n",
-        keys.join("provider/key.pem"),
-        keys.join("provider/cert.pem")
-    );
+    let mut signers = String::new();
+    for (name, folder) in [("CONSUMER01", "consumer"), ("PROVIDER01", "provider")] {
+        signers.push_str(&format!(
+            "[signers.{name}]\nkey = {:?}\ncert = {:?}\n",
+            keys.join(folder).join("key.pem"),
+            keys.join(folder).join("cert.pem")
+        ));
+    }
     std::fs::write(suite.0.join("replay.toml"), signers).expect("replay.toml");
-    let source = cases_dir().join("320-v13-no-signature");
-    for name in ["a-as-recorded", "b-broken"] {
-        let target = suite.0.join(name);
+    for (source, name) in cases {
+        let (source, target) = (cases_dir().join(source), suite.0.join(name));
         std::fs::create_dir_all(&target).expect("case dir");
         for file in ["case.toml", "request.xml", "expected.xml"] {
             std::fs::copy(source.join(file), target.join(file)).expect("copy");
         }
     }
+    suite
+}
+
+/// Two copies of one stateless case, the second with a wrong expectation.
+fn suite_with_broken_expectation() -> TempDir {
+    let source = "320-v13-no-signature";
+    let suite = suite_of(&[(source, "a-as-recorded"), (source, "b-broken")]);
     let expected = suite.0.join("b-broken/expected.xml");
     let text = std::fs::read_to_string(&expected).expect("expected.xml");
     assert!(text.contains(">NoSignatureFound<"), "{text}");
     let broken = text.replace(">NoSignatureFound<", ">SignatureIsInvalid<");
     std::fs::write(&expected, broken).expect("broken expected.xml");
     suite
+}
+
+#[test]
+fn replay_after_an_interrupted_run_drains_its_leftovers() {
+    let served = Served::start(None);
+    // Stopped right after a SendRequest: one request left in PROVIDER01's queue.
+    let interrupted = suite_of(&[("300-v13-send-request", "1-send")]);
+    let output = replay(&interrupted.0, &served.url());
+    assert!(output.status.success(), "{}", stdout(&output));
+    let output = replay(&cases_dir(), &served.url());
+    let text = stdout(&output);
+    assert!(output.status.success(), "{text}");
+    // The prologue takes and acks the request, then the status that Ack made.
+    let drained = [
+        "ok        000-drain-provider-requests (drained 1)\n",
+        "ok        001-drain-consumer-responses (drained 1)\n",
+        "ok        002-drain-provider-statuses\n",
+    ];
+    for line in drained {
+        assert!(text.contains(line), "{line}: {text}");
+    }
 }
 
 #[test]

@@ -16,6 +16,9 @@ pub struct IpAllowList {
     networks: Vec<IpNet>,
 }
 
+const BAD_NETWORK: &str =
+    "Укажите IP-адрес или сеть в нотации CIDR, например 10.0.0.0/8 или 2001:db8::/32";
+
 // === impl IpAllowList ===
 
 impl IpAllowList {
@@ -36,10 +39,7 @@ impl IpAllowList {
         for (index, entry) in entries.iter().enumerate() {
             match parse_network(entry.as_ref().trim()) {
                 Some(network) => networks.push(network),
-                None => errors.push(
-                    format!("{field}[{index}]"),
-                    "Укажите IP-адрес или сеть в нотации CIDR, например 10.0.0.0/8 или 2001:db8::/32",
-                ),
+                None => errors.push(format!("{field}[{index}]"), BAD_NETWORK),
             }
         }
         errors.into_result(|| IpAllowList { networks })

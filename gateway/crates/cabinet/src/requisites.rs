@@ -7,6 +7,10 @@
 //!   modulo 11, then modulo 10; a legal entity's record starts with 1 or 5.
 //! - КПП: four digits (tax office), two digits or capital Latin letters
 //!   (reason of registration), three digits (sequence number).
+//
+// FIXME(#3): only legal entities are accepted. Individual entrepreneurs
+// have a 12-digit ИНН (two check digits) and a 15-digit ОГРНИП and no КПП;
+// right is a participant kind on the form that picks the rules.
 
 use std::fmt;
 

@@ -23,6 +23,7 @@ on_both_backends!(
     user_invalid_form_and_weak_password_write_nothing,
     user_password_set_is_audited_without_the_password,
     audit_filter_selects_object_and_actor,
+    user_concurrent_edits_one_wins_one_conflicts,
 );
 
 async fn audit_count(h: &TestStore) -> usize {
@@ -416,4 +417,33 @@ async fn audit_filter_selects_object_and_actor(h: &TestStore) {
     assert_eq!(by_kind.len(), 1);
     assert_eq!(by_kind[0].entry.action, AuditAction::UserCreated);
     assert!(by_actor[0].id < by_actor[1].id);
+}
+
+async fn user_concurrent_edits_one_wins_one_conflicts(h: &TestStore) {
+    let user = h
+        .store
+        .create_user(&operator_form("ivanov"), PASSWORD, &admin())
+        .await
+        .unwrap();
+    let edit = |name: &str| {
+        let store = h.store.clone();
+        let form = UserForm {
+            full_name: name.into(),
+            ..operator_form("ivanov")
+        };
+        tokio::spawn(async move { store.update_user(user.id, &form, 1, &admin()).await })
+    };
+
+    let (first, second) = (edit("Первый"), edit("Второй"));
+    let results = [first.await.unwrap(), second.await.unwrap()];
+
+    let won: Vec<_> = results.iter().filter_map(|r| r.as_ref().ok()).collect();
+    let conflicts = results
+        .iter()
+        .filter(|r| matches!(r, Err(CabinetStoreError::Conflict { current: 2, .. })))
+        .count();
+    assert_eq!((won.len(), conflicts), (1, 1), "{results:?}");
+    let stored = h.store.user(user.id).await.unwrap().unwrap();
+    assert_eq!(&stored, won[0]);
+    assert_eq!(audit_count(h).await, 2, "created, then one update");
 }

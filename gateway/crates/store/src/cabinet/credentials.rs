@@ -10,6 +10,10 @@ use crate::cabinet::{
 };
 use crate::Store;
 
+// FIXME(#3): expired sessions stay in the table until their user is
+// deleted; right is a sweep at login (delete where expires_at < now) or a
+// periodic job, and a limit of live sessions per user.
+
 /// How long a cabinet session lasts unless the caller says otherwise.
 pub const SESSION_TTL: Duration = Duration::hours(8);
 

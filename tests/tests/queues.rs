@@ -11,7 +11,9 @@ mod common;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
-use common::envelopes::{get_request_for, queue_statistics_request, replace_once};
+use common::envelopes::{
+    get_request_for, get_response_for, queue_statistics_request, replace_once,
+};
 use common::faults::{assert_journaled, assert_void, fault_of, read};
 use common::own_node::{OwnNode, StepClock};
 use common::registry::{other_request, with_other_service, OTHER_NS, OTHER_REQUEST};
@@ -231,9 +233,9 @@ async fn drain(addr: std::net::SocketAddr, provider: Arc<Ims>) -> Vec<String> {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn concurrent_get_request_callers_never_get_the_same_message() {
-    let node = TestNode::start(Backend::Sqlite).await;
+/// 8 pollers take 40 messages at once; each message goes to exactly one.
+async fn concurrent_takers_share_nothing(backend: Backend) {
+    let node = TestNode::start(backend).await;
     let sent: BTreeSet<String> = (0..40)
         .map(|_| message_id(OffsetDateTime::now_utc()))
         .collect();
@@ -254,6 +256,71 @@ async fn concurrent_get_request_callers_never_get_the_same_message() {
     let unique: BTreeSet<String> = taken.iter().cloned().collect();
     assert_eq!(taken.len(), unique.len(), "a message was handed out twice");
     assert_eq!(unique, sent, "every message is handed out once");
+    node.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_get_request_callers_on_sqlite_never_get_the_same_message() {
+    concurrent_takers_share_nothing(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_get_request_callers_on_postgres_never_get_the_same_message() {
+    concurrent_takers_share_nothing(Backend::Postgres).await;
+}
+
+#[tokio::test]
+async fn ack_before_delivery_is_refused_and_the_message_is_still_delivered() {
+    let node = TestNode::start(Backend::Sqlite).await;
+    let provider = Ims::provider();
+    let now = OffsetDateTime::now_utc();
+    let id = message_id(now);
+    send_echo(&node, Version::V1_3, &id).await;
+
+    let early = node
+        .post(provider.ack(Version::V1_3, &id, true), "urn:Ack")
+        .await;
+    let got = node
+        .post(provider.get_request(Version::V1_3, now), "urn:GetRequest")
+        .await;
+
+    let text = "Неподтверждённое сообщение с таким ID не найдено";
+    assert_void(&fault_of(&early), &FaultKind::TargetMessageIsNotFound, text);
+    assert_eq!(taken_id(&got).as_deref(), Some(id.as_str()));
+}
+
+#[tokio::test]
+async fn acked_messages_free_their_place_in_the_queue_quota() {
+    let mut options = NodeOptions::new(Backend::Sqlite);
+    options.settings.queue_quota = 1;
+    let node = TestNode::start_with(options).await;
+    let (consumer, provider) = (Ims::consumer(), Ims::provider());
+    let now = OffsetDateTime::now_utc();
+    let (first, second) = (message_id(now), message_id(now));
+    send_echo(&node, Version::V1_3, &first).await;
+    let full = consumer.send_request(Version::V1_3, &second, &echo_request());
+    let refused = node.post(full.clone(), "urn:SendRequest").await;
+    assert!(matches!(
+        fault_of(&refused).kind,
+        FaultKind::DestinationOverflow { .. }
+    ));
+
+    let got = node
+        .post(provider.get_request(Version::V1_3, now), "urn:GetRequest")
+        .await;
+    assert_eq!(taken_id(&got).as_deref(), Some(first.as_str()));
+    node.post(provider.ack(Version::V1_3, &first, true), "urn:Ack")
+        .await;
+    let resent = node.post(full, "urn:SendRequest").await;
+
+    assert_eq!(
+        resent.status, 200,
+        "the same message fits once the first is acked"
+    );
+    let got = node
+        .post(provider.get_request(Version::V1_3, now), "urn:GetRequest")
+        .await;
+    assert_eq!(taken_id(&got).as_deref(), Some(second.as_str()));
 }
 
 /// The caller's queues and pending counts, from GetIncomingQueueStatistics.
@@ -349,4 +416,42 @@ async fn accepted_request_survives_a_node_restart_on_the_same_sqlite_file() {
         ["SendRequest", "delivered"]
     );
     second.stop().await;
+}
+
+#[tokio::test]
+async fn get_response_selector_names_the_type_of_the_original_request() {
+    let node = TestNode::start(Backend::Sqlite).await;
+    node.node.replace_registry(with_other_service());
+    let (consumer, provider) = (Ims::consumer(), Ims::provider());
+    let now = OffsetDateTime::now_utc();
+    let id = message_id(now);
+    send_echo(&node, Version::V1_3, &id).await;
+    let got = node
+        .post(provider.get_request(Version::V1_3, now), "urn:GetRequest")
+        .await;
+    let ReplyKind::Request(request) = read(&got).kind else {
+        panic!("request: {}", got.body)
+    };
+    let reply_to = request.reply_to.expect("ReplyTo");
+    let answer =
+        provider.send_response(Version::V1_3, &message_id(now), &reply_to, &echo_response());
+    assert_eq!(node.post(answer, "urn:SendResponse").await.status, 200);
+
+    let for_other = get_response_for(&consumer, Version::V1_3, now, OTHER_NS, OTHER_REQUEST);
+    let other = node.post(for_other, "urn:GetResponse").await;
+    let for_echo = get_response_for(&consumer, Version::V1_3, now, ECHO_NS, ECHO_REQUEST);
+    let echo = node.post(for_echo, "urn:GetResponse").await;
+
+    assert!(
+        matches!(
+            read(&other).kind,
+            ReplyKind::EmptyQueue(Operation::GetResponse)
+        ),
+        "{}",
+        other.body
+    );
+    let ReplyKind::Response(response) = read(&echo).kind else {
+        panic!("the echo response: {}", echo.body)
+    };
+    assert_eq!(response.original_message_id.as_deref(), Some(id.as_str()));
 }

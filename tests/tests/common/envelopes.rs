@@ -72,6 +72,25 @@ pub fn get_request_for(
     wire::write_get_request_request(version, &input, Some(&sign))
 }
 
+/// A GetResponseRequest whose selector names `{namespace}root`.
+pub fn get_response_for(
+    ims: &Ims,
+    version: Version,
+    now: OffsetDateTime,
+    namespace: &str,
+    root: &str,
+) -> String {
+    let timestamp = xs_datetime(now);
+    let input = wire::SelectorInput {
+        id: "SIGNED_BY_CALLER",
+        message_type: Some((namespace, root)),
+        timestamp: &timestamp,
+        node_id: None,
+    };
+    let sign = |e: &str, id: &str| ims.sign(e, id);
+    wire::write_get_response_request(version, &input, Some(&sign))
+}
+
 /// A GetRequestRequest stamped `timestamp` (any text).
 pub fn get_request_stamped(ims: &Ims, version: Version, timestamp: &str) -> String {
     let input = wire::SelectorInput {

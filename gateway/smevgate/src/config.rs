@@ -152,7 +152,10 @@ impl Config {
             path: path.to_owned(),
             message: e.to_string(),
         })?;
-        config.base_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        config.base_dir = match path.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
         config.validate()?;
         Ok(config)
     }

@@ -125,7 +125,10 @@ fn registry(config: &Config) -> Result<exchange::Registry, ConfigError> {
 /// Compiles a ВС schema with the files beside it; a failure names what
 /// could not be resolved.
 fn compile_schema(path: &Path) -> Result<xml::SchemaSet, String> {
-    let dir: PathBuf = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    let dir: PathBuf = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
     let file = path
         .file_name()
         .and_then(|f| f.to_str())

@@ -382,3 +382,55 @@ async fn soap_action_in_quotes_and_content_type_in_capitals_are_accepted() {
         reply.body
     );
 }
+
+/// Every signature in an answer verifies (the node's and the sender's).
+fn assert_every_signature_verifies(reply: &HttpReply) {
+    let bytes = reply.body.as_bytes();
+    let signatures = dsig::find_signatures(bytes).expect("signatures");
+    assert_eq!(signatures.len(), 2, "sender's and node's: {}", reply.body);
+    let doc = xml::Document::parse(bytes).expect("parses");
+    for signature in &signatures {
+        let verdict = dsig::verify(&doc, signature, None, None);
+        assert_eq!(
+            verdict.outcome,
+            dsig::Outcome::Valid,
+            "{:?}",
+            signature.wrapper
+        );
+    }
+}
+
+#[tokio::test]
+async fn pretty_printed_commented_and_cdata_signed_data_is_accepted_and_verifiable() {
+    let node = TestNode::start(Backend::Sqlite).await;
+    let provider = Ims::provider();
+    let variants: [fn(&str) -> String; 3] = [
+        |body| {
+            body.replace("><ns", ">\n    <ns")
+                .replace("><q:", ">\n      <q:")
+        },
+        |body| replace_once(body, "<ns2:MessageID>", "<!-- traced --><ns2:MessageID>"),
+        |body| replace_once(body, ">12345678901<", "><![CDATA[12345678901]]><"),
+    ];
+    for variant in variants {
+        let id = message_id(OffsetDateTime::now_utc());
+        let signed = Ims::consumer().send_request(Version::V1_3, &id, &echo_request());
+        let body = variant(&signed);
+        assert_ne!(body, signed);
+
+        let reply = post_bytes(&node, body.into_bytes(), SOAP11).await;
+
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        let now = OffsetDateTime::now_utc();
+        let got = node
+            .post(provider.get_request(Version::V1_3, now), "urn:GetRequest")
+            .await;
+        let ReplyKind::Request(request) = read(&got).kind else {
+            panic!("delivered: {}", got.body)
+        };
+        assert_eq!(request.data.message_id, id);
+        assert_every_signature_verifies(&got);
+        node.post(provider.ack(Version::V1_3, &id, true), "urn:Ack")
+            .await;
+    }
+}

@@ -434,3 +434,26 @@ async fn pretty_printed_commented_and_cdata_signed_data_is_accepted_and_verifiab
             .await;
     }
 }
+
+/// The Host header is the client's text: it must be refused (400) or never
+/// reach the WSDL as markup. Fails today: `server/src/wsdl.rs` `serve` puts
+/// it into the address unchecked and `Node::wsdl` does not escape it.
+#[tokio::test]
+async fn wsdl_address_from_a_hostile_host_header_stays_well_formed() {
+    let node = TestNode::start(Backend::Sqlite).await;
+    let request = b"GET /ws?wsdl HTTP/1.1\r\nHost: x\"/><evil a=\"&\r\nConnection: close\r\n\r\n";
+
+    let answer = common::own_node::raw_http(node.addr, request).await;
+
+    let (head, body) = answer.split_once("\r\n\r\n").expect("head and body");
+    if head.starts_with("HTTP/1.1 200") {
+        assert!(
+            !body.contains("<evil"),
+            "markup from Host reached the WSDL: {body}"
+        );
+        xml::Document::parse(body.as_bytes()).expect("the WSDL stays well-formed");
+    } else {
+        assert!(head.starts_with("HTTP/1.1 400"), "{head}");
+    }
+    assert_still_serves(&node).await;
+}

@@ -119,3 +119,16 @@ impl Drop for OwnNode {
         }
     }
 }
+
+/// Sends `request` (raw HTTP/1.1 bytes, `Connection: close`) to `addr` and
+/// returns the whole raw answer.
+pub async fn raw_http(addr: SocketAddr, request: &[u8]) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(addr)
+        .await
+        .expect("connects");
+    stream.write_all(request).await.expect("writes");
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).await.expect("reads");
+    String::from_utf8_lossy(&answer).into_owned()
+}

@@ -457,3 +457,28 @@ async fn wsdl_address_from_a_hostile_host_header_stays_well_formed() {
     }
     assert_still_serves(&node).await;
 }
+
+/// SOAP 1.1 section 4.2.3: a header entry with `mustUnderstand="1"` that the
+/// node does not obey must fail the message with `soap:MustUnderstand`.
+/// Fails today: `wire::read_envelope` never looks inside `soap:Header`.
+#[tokio::test]
+async fn header_entry_with_must_understand_gets_must_understand_fault() {
+    let node = TestNode::start(Backend::Sqlite).await;
+    let entry =
+        r#"<x:Security xmlns:x="urn://smevgate.test/unknown-header" soap:mustUnderstand="1"/>"#;
+    let header = format!("<soap:Header>{entry}</soap:Header>");
+    let body = replace_once(&valid_send_request(), "<soap:Header/>", &header);
+
+    let reply = post_bytes(&node, body.into_bytes(), SOAP11).await;
+
+    assert_eq!(
+        reply.status, 500,
+        "an unobeyed mandatory header was ignored: {}",
+        reply.body
+    );
+    let fault = fault_of(&reply);
+    assert_eq!(fault.faultcode, FaultCode::MustUnderstand, "{}", reply.body);
+    let now = OffsetDateTime::now_utc();
+    common::faults::assert_no_request_queued(&node, &Ims::provider(), Version::V1_3, now).await;
+    assert_still_serves(&node).await;
+}

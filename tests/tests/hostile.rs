@@ -482,3 +482,23 @@ async fn header_entry_with_must_understand_gets_must_understand_fault() {
     common::faults::assert_no_request_queued(&node, &Ims::provider(), Version::V1_3, now).await;
     assert_still_serves(&node).await;
 }
+
+#[tokio::test]
+async fn body_of_exactly_the_size_limit_is_accepted_and_one_byte_more_is_not() {
+    let fitting = valid_send_request();
+    let over = format!("{} ", valid_send_request());
+    let mut options = NodeOptions::new(Backend::Sqlite);
+    options.limits.max_bytes = fitting.len();
+    let node = TestNode::start_with(options).await;
+    assert_eq!(over.len(), fitting.len() + 1, "ids have one length");
+
+    let accepted = post_bytes(&node, fitting.into_bytes(), SOAP11).await;
+    let refused = post_bytes(&node, over.into_bytes(), SOAP11).await;
+
+    assert_eq!(accepted.status, 200, "{}", accepted.body);
+    let text = format!(
+        "Размер сообщения превышает допустимый ({} байт)",
+        node.node.max_body_bytes()
+    );
+    assert_refused(&node, &refused, FaultCode::Client, &text).await;
+}

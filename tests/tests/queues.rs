@@ -455,3 +455,36 @@ async fn get_response_selector_names_the_type_of_the_original_request() {
     };
     assert_eq!(response.original_message_id.as_deref(), Some(id.as_str()));
 }
+
+#[tokio::test]
+async fn ack_without_accepted_is_true_in_1_3_and_refused_in_1_1() {
+    let node = TestNode::start(Backend::Sqlite).await;
+    let provider = Ims::provider();
+    let now = OffsetDateTime::now_utc();
+    let mut answers = Vec::new();
+    for version in [Version::V1_3, Version::V1_1] {
+        let id = message_id(now);
+        send_echo(&node, version, &id).await;
+        let got = node
+            .post(provider.get_request(version, now), "urn:GetRequest")
+            .await;
+        assert_eq!(taken_id(&got).as_deref(), Some(id.as_str()));
+        let sign = |e: &str, i: &str| provider.sign(&e.replace(r#" accepted="true""#, ""), i);
+        let ack = wire::write_ack_request(version, "SIGNED_BY_CALLER", &id, true, Some(&sign));
+        let ack = replace_once(&ack, r#" accepted="true""#, "");
+        answers.push((id.clone(), node.post(ack, "urn:Ack").await));
+    }
+
+    let (acked_id, acked) = &answers[0];
+    assert!(
+        matches!(read(acked).kind, ReplyKind::Acknowledged),
+        "{}",
+        acked.body
+    );
+    assert_eq!(journal_of(&node.node, acked_id).await[2], "acked");
+    let fault = fault_of(&answers[1].1);
+    assert!(
+        matches!(fault.kind, FaultKind::InvalidContent(ref e) if e.len() == 1),
+        "{fault:?}"
+    );
+}

@@ -45,7 +45,39 @@ fn serve(
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
         .unwrap_or("localhost");
+    if !is_plain_host(host) {
+        return (
+            StatusCode::BAD_REQUEST,
+            "the Host header is not host[:port]\n",
+        )
+            .into_response();
+    }
     let location = format!("http://{host}/ws");
     let body = node.wsdl(version, &location);
     ([(header::CONTENT_TYPE, "text/xml; charset=utf-8")], body).into_response()
+}
+
+/// A Host header that can be pasted into the WSDL address as is: a name, an
+/// IPv4 or bracketed IPv6 address, and an optional port.
+fn is_plain_host(host: &str) -> bool {
+    !host.is_empty()
+        && host.len() <= 255
+        && host
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':' | b'[' | b']'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_plain_host;
+
+    #[test]
+    fn is_plain_host_accepts_names_addresses_ports_only() {
+        for host in ["localhost", "127.0.0.1:7575", "[::1]:80", "smev.example.ru"] {
+            assert!(is_plain_host(host), "{host}");
+        }
+        for host in ["", "x\"/><evil a=\"&", "a b", "a/ws", "h&x"] {
+            assert!(!is_plain_host(host), "{host}");
+        }
+    }
 }

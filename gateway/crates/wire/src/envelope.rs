@@ -80,6 +80,14 @@ pub enum EnvelopeError {
         /// The version of the body element, when known.
         version: Option<Version>,
     },
+    /// A header entry demands to be understood (`soap:mustUnderstand="1"`).
+    #[error("header entry {element} must be understood")]
+    MustUnderstand {
+        /// The version of the body element, when known.
+        version: Option<Version>,
+        /// The entry's `{namespace}local` name.
+        element: String,
+    },
     /// The body element is no operation of any version.
     #[error("unknown operation element {{{namespace}}}{local}")]
     UnknownOperation {
@@ -222,8 +230,14 @@ pub fn read_envelope(bytes: &[u8], limits: &Limits) -> Result<Inbound, EnvelopeE
         local: local.to_owned(),
     };
     let version = Version::from_types_ns(namespace);
-    if find_header(doc.root_element()).is_none() {
+    let Some(header) = find_header(doc.root_element()) else {
         return Err(EnvelopeError::NoHeader { version });
+    };
+    if let Some(entry) = must_understand_entry(header) {
+        return Err(EnvelopeError::MustUnderstand {
+            version,
+            element: entry,
+        });
     }
     let version = version.ok_or_else(unknown)?;
     let operation = Operation::from_request_element(local, version).ok_or_else(unknown)?;
@@ -326,6 +340,22 @@ pub(crate) fn only_element<'a, 'i>(body: Node<'a, 'i>) -> Result<Node<'a, 'i>, E
         (None, _) => Err(EnvelopeError::BodyChildren { count: 0 }),
         (Some(_), more) => Err(EnvelopeError::BodyChildren { count: more + 1 }),
     }
+}
+
+/// The first header entry marked `soap:mustUnderstand="1"`: this node obeys
+/// no header entry, so SOAP 1.1 §4.2.3 requires a MustUnderstand fault.
+fn must_understand_entry(header: Node<'_, '_>) -> Option<String> {
+    header
+        .children()
+        .filter(|n| n.is_element())
+        .find(|n| {
+            let flag = n.attribute((SOAP_ENV, "mustUnderstand")).map(str::trim);
+            matches!(flag, Some("1") | Some("true"))
+        })
+        .map(|n| {
+            let tag = n.tag_name();
+            format!("{{{}}}{}", tag.namespace().unwrap_or_default(), tag.name())
+        })
 }
 
 fn find_header<'a, 'i>(root: Node<'a, 'i>) -> Option<Node<'a, 'i>> {
@@ -497,6 +527,7 @@ impl EnvelopeError {
     pub fn version(&self) -> Option<Version> {
         match self {
             EnvelopeError::NoHeader { version } => *version,
+            EnvelopeError::MustUnderstand { version, .. } => *version,
             EnvelopeError::Content { version, .. } => Some(*version),
             EnvelopeError::UnknownOperation { namespace, .. } => Version::from_any_ns(namespace),
             _ => None,
@@ -508,6 +539,7 @@ impl EnvelopeError {
     pub fn to_fault(&self) -> Fault {
         match self {
             EnvelopeError::VersionMismatch { .. } => Fault::new(FaultKind::VersionMismatch),
+            EnvelopeError::MustUnderstand { .. } => Fault::new(FaultKind::MustUnderstand),
             EnvelopeError::NoHeader { .. } => {
                 Fault::signature(SignatureFailure::PoorSoapEnvelopeFormat)
             }

@@ -60,6 +60,8 @@ pub enum FaultKind {
     VersionMismatch,
     /// Input that is not a well-formed SOAP 1.1 message.
     Client,
+    /// A header entry marked `mustUnderstand` that the node does not obey.
+    MustUnderstand,
     /// A failure on our side with no typed detail.
     Server,
     /// No ВС is registered for the payload root QName.
@@ -317,7 +319,10 @@ impl FaultKind {
     /// `None` for SOAP-level faults.
     pub fn element_name(&self) -> Option<&str> {
         let name = match self {
-            FaultKind::VersionMismatch | FaultKind::Client | FaultKind::Server => return None,
+            FaultKind::VersionMismatch
+            | FaultKind::Client
+            | FaultKind::MustUnderstand
+            | FaultKind::Server => return None,
             FaultKind::Other { element } => return Some(element),
             FaultKind::BusinessDataTypeIsNotSupported { .. } => "BusinessDataTypeIsNotSupported",
             FaultKind::InvalidContent(_) => "InvalidContent",
@@ -369,6 +374,7 @@ impl FaultKind {
     pub fn faultcode(&self) -> FaultCode {
         match self {
             FaultKind::VersionMismatch => FaultCode::VersionMismatch,
+            FaultKind::MustUnderstand => FaultCode::MustUnderstand,
             FaultKind::Client => FaultCode::Client,
             _ => FaultCode::Server,
         }
@@ -395,6 +401,7 @@ impl FaultKind {
             | FaultKind::IncorrectResponseContentType
             | FaultKind::AttachmentContentMiscoordination
             | FaultKind::Client
+            | FaultKind::MustUnderstand
             | FaultKind::VersionMismatch => "SMEV-403",
             FaultKind::AttachmentSizeLimitExceeded { .. }
             | FaultKind::QuoteLimitExceeded { .. }
@@ -411,6 +418,7 @@ impl FaultKind {
         match self {
             FaultKind::VersionMismatch => "Неподдерживаемая версия SOAP: ожидается SOAP 1.1",
             FaultKind::Client => "Сообщение не является корректным SOAP-конвертом",
+            FaultKind::MustUnderstand => "Заголовок SOAP с mustUnderstand=\"1\" не поддерживается",
             FaultKind::Server => "Внутренняя ошибка СМЭВ",
             FaultKind::BusinessDataTypeIsNotSupported { .. } => {
                 "Вид сведений с таким корневым элементом не зарегистрирован в СМЭВ"

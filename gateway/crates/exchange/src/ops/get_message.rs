@@ -29,12 +29,13 @@ pub(crate) async fn get_request(
     };
     let message = &stored.message;
     let metadata = delivery_metadata(node, &stored);
+    let (data, sender_signature) = in_version(message, version);
     let delivered = wire::RequestMessage {
         id: wire::SMEV_SIGNED_ID,
-        request_data: &message.content,
+        request_data: &data,
         metadata: &metadata,
         reply_to: message.reply_to.as_deref(),
-        sender_signature: message.signature.as_deref(),
+        sender_signature: sender_signature.as_deref(),
     };
     let body = wire::write_get_request_response(version, Some(&delivered), &signer(node));
     Ok(Answer {
@@ -63,18 +64,47 @@ pub(crate) async fn get_response(
     };
     let message = &stored.message;
     let metadata = delivery_metadata(node, &stored);
+    let (data, sender_signature) = in_version(message, version);
     let delivered = wire::ResponseMessage {
         id: wire::SMEV_SIGNED_ID,
         original_message_id: message.original_message_id.as_deref(),
-        response_data: &message.content,
+        response_data: &data,
         metadata: &metadata,
-        sender_signature: message.signature.as_deref(),
+        sender_signature: sender_signature.as_deref(),
     };
     let body = wire::write_get_response_response(version, Some(&delivered), &signer(node));
     Ok(Answer {
         body,
         message_id: Some(message.message_id.clone()),
     })
+}
+
+/// The stored data block and sender signature as a caller of `version`
+/// receives them. A block sent in another schema version is moved into the
+/// caller's SMEV namespaces; the sender's ЭП-ОВ covered the original
+/// namespaces and can no longer verify, so it is left out and the node's
+/// ЭП-СМЭВ over the whole message vouches for the content.
+fn in_version(message: &store::Message, version: Version) -> (String, Option<String>) {
+    let sent_in = Version::from_label(&message.schema_version).unwrap_or(version);
+    if sent_in == version {
+        return (message.content.clone(), message.signature.clone());
+    }
+    tracing::debug!(
+        message_id = %message.message_id,
+        from = %sent_in,
+        to = %version,
+        "moving a data block between schema versions"
+    );
+    let moved = message
+        .content
+        .replace(&quoted(sent_in.types_ns()), &quoted(version.types_ns()))
+        .replace(&quoted(sent_in.basic_ns()), &quoted(version.basic_ns()));
+    (moved, None)
+}
+
+/// A namespace URI as it stands in a declaration of exclusive-c14n output.
+fn quoted(uri: &str) -> String {
+    format!("\"{uri}\"")
 }
 
 /// The selector's type filter. A named type must be registered, and for

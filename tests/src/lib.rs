@@ -407,39 +407,21 @@ pub async fn post_raw(
     body: Vec<u8>,
     headers: &[(&str, &str)],
 ) -> HttpReply {
-    let client: Client<_, Full<Bytes>> = Client::builder(TokioExecutor::new()).build_http();
     let mut request = hyper::Request::post(format!("http://{addr}{path}"));
     for (name, value) in headers {
         request = request.header(*name, *value);
     }
-    let request = request.body(Full::new(Bytes::from(body))).expect("request");
-    let response = client.request(request).await.expect("node answers");
-    let status = response.status().as_u16();
-    let content_type = response
-        .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_owned();
-    let body = response
-        .into_body()
-        .collect()
-        .await
-        .expect("body")
-        .to_bytes();
-    HttpReply {
-        status,
-        content_type,
-        body: String::from_utf8_lossy(&body).into_owned(),
-    }
+    send(request.body(Full::new(Bytes::from(body))).expect("request")).await
 }
 
 /// GETs `path` on `addr`.
 pub async fn get(addr: SocketAddr, path: &str) -> HttpReply {
+    let request = hyper::Request::get(format!("http://{addr}{path}"));
+    send(request.body(Full::new(Bytes::new())).expect("request")).await
+}
+
+async fn send(request: hyper::Request<Full<Bytes>>) -> HttpReply {
     let client: Client<_, Full<Bytes>> = Client::builder(TokioExecutor::new()).build_http();
-    let request = hyper::Request::get(format!("http://{addr}{path}"))
-        .body(Full::new(Bytes::new()))
-        .expect("request");
     let response = client.request(request).await.expect("node answers");
     let status = response.status().as_u16();
     let content_type = response

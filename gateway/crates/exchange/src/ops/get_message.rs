@@ -17,11 +17,12 @@ pub(crate) async fn get_request(
     request: &GetMessageRequest,
     now: OffsetDateTime,
 ) -> OpResult {
-    let selector = selector(node, caller, request, true).map_err(|e| (e, None))?;
-    let queue = store::QueueId::new(caller, store::QueueKind::Requests);
-    let Some(stored) = take(node, &queue, selector.as_ref(), now).await? else {
+    let queue = store::QueueKind::Requests;
+    let taken = take_for(node, caller, request, queue, now).await?;
+    let sign = signer(node);
+    let Some(stored) = taken else {
         tracing::debug!("request queue is empty");
-        let body = wire::write_get_request_response(version, None, &signer(node));
+        let body = wire::write_get_request_response(version, None, &sign);
         return Ok(Answer {
             body,
             message_id: None,
@@ -37,7 +38,7 @@ pub(crate) async fn get_request(
         reply_to: message.reply_to.as_deref(),
         sender_signature: sender_signature.as_deref(),
     };
-    let body = wire::write_get_request_response(version, Some(&delivered), &signer(node));
+    let body = wire::write_get_request_response(version, Some(&delivered), &sign);
     Ok(Answer {
         body,
         message_id: Some(message.message_id.clone()),
@@ -52,11 +53,12 @@ pub(crate) async fn get_response(
     request: &GetMessageRequest,
     now: OffsetDateTime,
 ) -> OpResult {
-    let selector = selector(node, caller, request, false).map_err(|e| (e, None))?;
-    let queue = store::QueueId::new(caller, store::QueueKind::Responses);
-    let Some(stored) = take(node, &queue, selector.as_ref(), now).await? else {
+    let queue = store::QueueKind::Responses;
+    let taken = take_for(node, caller, request, queue, now).await?;
+    let sign = signer(node);
+    let Some(stored) = taken else {
         tracing::debug!("response queue is empty");
-        let body = wire::write_get_response_response(version, None, &signer(node));
+        let body = wire::write_get_response_response(version, None, &sign);
         return Ok(Answer {
             body,
             message_id: None,
@@ -72,11 +74,25 @@ pub(crate) async fn get_response(
         metadata: &metadata,
         sender_signature: sender_signature.as_deref(),
     };
-    let body = wire::write_get_response_response(version, Some(&delivered), &signer(node));
+    let body = wire::write_get_response_response(version, Some(&delivered), &sign);
     Ok(Answer {
         body,
         message_id: Some(message.message_id.clone()),
     })
+}
+
+/// Takes the oldest matching message of the caller's queue of `kind`.
+async fn take_for(
+    node: &Node,
+    caller: &str,
+    request: &GetMessageRequest,
+    kind: store::QueueKind,
+    now: OffsetDateTime,
+) -> Result<Option<store::StoredMessage>, (ExchangeError, Option<String>)> {
+    let as_provider = kind == store::QueueKind::Requests;
+    let selector = selector(node, caller, request, as_provider).map_err(|e| (e, None))?;
+    let queue = store::QueueId::new(caller, kind);
+    take(node, &queue, selector.as_ref(), now).await
 }
 
 /// The stored data block and sender signature as a caller of `version`

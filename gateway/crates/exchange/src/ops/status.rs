@@ -41,55 +41,26 @@ pub(crate) async fn request_taken(
     let version = Version::from_label(&request.schema_version).unwrap_or(Version::V1_3);
     let category = request_category(accepted);
     let details = if accepted {
-        "Запрос получен поставщиком".to_owned()
+        "Запрос получен поставщиком"
     } else {
-        "Поставщик не принял запрос: ЭП-СМЭВ не прошла проверку".to_owned()
+        "Поставщик не принял запрос: ЭП-СМЭВ не прошла проверку"
     };
     let status = AsyncProcessingStatus {
         original_message_id: request.message_id.clone(),
         category: category.to_owned(),
-        details: Some(details),
+        details: Some(details.to_owned()),
         fault: None,
     };
     let id = message_id::generate(now);
     let to = request.reply_to.clone().unwrap_or_default();
     let content = wire::write_async_status_data(version, &id, &to, &status);
     let signature = node.signer.sign(&content, wire::SMEV_ASYNC_ID);
-    let queue = store::QueueId::new(request.sender.as_str(), store::QueueKind::Responses);
-    let message = store::Message {
-        message_id: id.clone(),
-        kind: store::MessageKind::Status,
-        schema_version: request.schema_version.clone(),
-        queue: queue.clone(),
-        sender: node.settings.node_id.clone(),
-        recipient: request.sender.clone(),
-        payload: request.payload.clone(),
-        reply_to: None,
-        original_message_id: Some(request.message_id.clone()),
-        content,
-        signature: Some(signature),
-        status: category.to_owned(),
-        test: request.test,
-        sent_at: now,
-    };
-    let kind = store::MessageKind::Status;
-    let node_id = node.settings.node_id.as_str();
-    let entry = journal(
-        node,
-        now,
-        "Status",
-        kind,
+    let about = StatusAbout {
+        message: request,
+        queue: store::QueueKind::Responses,
         category,
-        &id,
-        node_id,
-        &request.sender,
-    );
-    node.store
-        .enqueue(message, entry, u64::MAX)
-        .await
-        .map_err(|e| store_error(e, &id, &queue))?;
-    let _ = node.store.set_status(&request.message_id, category).await;
-    Ok(())
+    };
+    enqueue_status(node, &about, id, content, Some(signature), now).await
 }
 
 /// After the requester acked `response`: a status in the provider's
@@ -108,40 +79,73 @@ pub(crate) async fn response_taken(
         "Потребитель не принял ответ: ЭП-СМЭВ не прошла проверку"
     };
     let id = message_id::generate(now);
-    let queue = store::QueueId::new(response.sender.as_str(), store::QueueKind::Statuses);
-    let message = store::Message {
-        message_id: id.clone(),
-        kind: store::MessageKind::Status,
-        schema_version: response.schema_version.clone(),
-        queue: queue.clone(),
-        sender: node.settings.node_id.clone(),
-        recipient: response.sender.clone(),
-        payload: response.payload.clone(),
-        reply_to: None,
-        original_message_id: Some(response.message_id.clone()),
-        content: details.to_owned(),
-        signature: None,
-        status: category.to_owned(),
-        test: response.test,
-        sent_at: now,
+    let about = StatusAbout {
+        message: response,
+        queue: store::QueueKind::Statuses,
+        category,
     };
-    let kind = store::MessageKind::Status;
+    enqueue_status(node, &about, id, details.to_owned(), None, now).await
+}
+
+/// What a status is about: the acked message, which queue of its sender
+/// the status goes to, and the category.
+struct StatusAbout<'a> {
+    message: &'a store::Message,
+    queue: store::QueueKind,
+    category: &'static str,
+}
+
+/// Queues a status for the sender of `about.message` and records the
+/// category as that message's status.
+async fn enqueue_status(
+    node: &Node,
+    about: &StatusAbout<'_>,
+    id: String,
+    content: String,
+    signature: Option<String>,
+    now: OffsetDateTime,
+) -> Result<(), ExchangeError> {
+    let origin = about.message;
+    let queue = store::QueueId::new(origin.sender.as_str(), about.queue);
     let node_id = node.settings.node_id.as_str();
+    let kind = store::MessageKind::Status;
     let entry = journal(
         node,
         now,
         "Status",
         kind,
-        category,
+        about.category,
         &id,
         node_id,
-        &response.sender,
+        &origin.sender,
     );
+    let message = store::Message {
+        message_id: id.clone(),
+        kind,
+        schema_version: origin.schema_version.clone(),
+        queue: queue.clone(),
+        sender: node_id.to_owned(),
+        recipient: origin.sender.clone(),
+        payload: origin.payload.clone(),
+        reply_to: None,
+        original_message_id: Some(origin.message_id.clone()),
+        content,
+        signature,
+        status: about.category.to_owned(),
+        test: origin.test,
+        sent_at: now,
+    };
     node.store
         .enqueue(message, entry, u64::MAX)
         .await
         .map_err(|e| store_error(e, &id, &queue))?;
-    let _ = node.store.set_status(&response.message_id, category).await;
+    if let Err(error) = node
+        .store
+        .set_status(&origin.message_id, about.category)
+        .await
+    {
+        tracing::warn!(%error, message_id = %origin.message_id, "cannot update the status");
+    }
     Ok(())
 }
 

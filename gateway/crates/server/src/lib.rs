@@ -31,5 +31,6 @@ pub fn router(node: Arc<exchange::Node>) -> Router {
         )
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
+        .merge(api::router(node.clone()))
         .with_state(node)
 }

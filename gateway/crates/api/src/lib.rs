@@ -1,0 +1,72 @@
+//! The administrative REST API v1 of the participant's cabinet: JSON over
+//! HTTP under `/api/v1`, answers to errors as RFC 9457 problem+json, and an
+//! OpenAPI 3.1 document of itself at `/api/v1/openapi.json`.
+//!
+//! Boundary: this crate is the JSON edge of the `cabinet` domain and the
+//! `store`. Domain types stay free of serde; every JSON type lives here.
+//!
+//! # Life of a request
+//!
+//! 1. The route table ([`routes::ROUTES`]) picks the endpoint; an unknown
+//!    path or method is answered by [`problem::ApiError`] (404/405).
+//! 2. The guard ([`auth`]) finds the bearer's session or API token, checks
+//!    the user's address and time window against the peer and the node
+//!    clock, then the role against the route's [`cabinet::Action`].
+//! 3. The handler reads its body ([`body::JsonBody`]: content type, size,
+//!    unknown fields), calls the store and answers JSON.
+//! 4. Every failure becomes one problem+json answer in
+//!    [`problem::ApiError`]'s `IntoResponse` — the only place that picks
+//!    HTTP statuses for errors.
+//!
+//! # Layout
+//!
+//! - [`routes`] — the route table: router and OpenAPI document both come
+//!   from it.
+//! - [`problem`] — [`problem::ApiError`] and its problem+json answer.
+//! - [`auth`] — bearer authentication and the access guard.
+//! - [`body`], [`precondition`], [`instant`] — request bodies, `If-Match`
+//!   and `ETag`, RFC 3339 times.
+//! - [`session`], [`organisation`], [`users`], [`tokens`], [`audit`],
+//!   [`journal`] — one module per resource: its JSON types and handlers.
+//! - [`openapi`] — the OpenAPI 3.1 document.
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod audit;
+pub mod auth;
+pub mod body;
+pub mod instant;
+pub mod journal;
+pub mod openapi;
+pub mod organisation;
+pub mod precondition;
+pub mod problem;
+pub mod routes;
+pub mod session;
+pub mod state;
+pub mod tokens;
+pub mod users;
+
+use std::sync::Arc;
+
+use axum::Router;
+
+pub use crate::problem::ApiError;
+pub use crate::routes::{Access, Endpoint, Route, Verb, PREFIX, ROUTES};
+pub use crate::state::ApiState;
+
+/// The `/api/v1` routes for `node`, on the system clock, ready to merge
+/// into a router of any state.
+///
+/// FIXME(#3): the API should read the node's own clock (pinned in tests and
+/// fixtures), but `exchange::Node` does not expose it; once it has
+/// `Node::now()`, [`ApiState::new`] should use it instead of a system clock.
+pub fn router<S: Clone + Send + Sync + 'static>(node: Arc<exchange::Node>) -> Router<S> {
+    router_with(ApiState::new(node))
+}
+
+/// The `/api/v1` routes on the given state (clock and lock-out policy).
+pub fn router_with<S: Clone + Send + Sync + 'static>(state: ApiState) -> Router<S> {
+    Router::new().nest(PREFIX, routes::build(state))
+}

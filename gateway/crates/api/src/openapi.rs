@@ -1,0 +1,309 @@
+//! The OpenAPI 3.1 document of the API, built from the route table
+//! ([`crate::routes::ROUTES`]) so that every served route is described and
+//! nothing else is.
+
+use axum::http::StatusCode;
+use axum::response::Response;
+use cabinet::{permits, Role};
+use serde_json::{json, Map, Value};
+
+use crate::body::json as json_answer;
+use crate::routes::{self, Access, Endpoint, Route, Verb, PREFIX};
+
+/// `GET /openapi.json`.
+pub async fn get() -> Response {
+    json_answer(StatusCode::OK, &document())
+}
+
+/// The whole document.
+pub fn document() -> Value {
+    let mut paths = Map::new();
+    for path in routes::paths() {
+        let mut item = Map::new();
+        for route in routes::routes_of(path) {
+            item.insert(route.verb.as_str().to_lowercase(), operation(route));
+        }
+        paths.insert(format!("{PREFIX}{path}"), Value::Object(item));
+    }
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "smevgate: административный API личного кабинета участника",
+            "version": "1.0.0",
+            "description": "Ошибки возвращаются как application/problem+json (RFC 9457). \
+                Изменения версионируемых объектов требуют If-Match со значением ETag."
+        },
+        "paths": paths,
+        "components": components(),
+    })
+}
+
+fn operation(route: &Route) -> Value {
+    let mut op = json!({
+        "operationId": operation_id(route.endpoint),
+        "summary": route.summary,
+        "responses": responses(route),
+    });
+    let parameters = parameters(route);
+    if !parameters.is_empty() {
+        op["parameters"] = Value::Array(parameters);
+    }
+    if let Some(schema) = request_schema(route.endpoint) {
+        op["requestBody"] = json!({
+            "required": true,
+            "content": { "application/json": { "schema": { "$ref": schema_ref(schema) } } }
+        });
+    }
+    match route.access {
+        Access::Public => op["security"] = json!([]),
+        Access::Authenticated => {}
+        Access::Requires(action) => {
+            let roles: Vec<&str> = Role::ALL
+                .into_iter()
+                .filter(|role| permits(*role, action))
+                .map(Role::as_str)
+                .collect();
+            op["x-required-action"] = json!(action.as_str());
+            op["x-roles"] = json!(roles);
+        }
+    }
+    op
+}
+
+fn responses(route: &Route) -> Value {
+    let (code, schema) = success(route.endpoint);
+    let mut answers = Map::new();
+    let ok = match schema {
+        Some(schema) => json!({
+            "description": "Успешно",
+            "content": { "application/json": { "schema": { "$ref": schema_ref(schema) } } }
+        }),
+        None => json!({ "description": "Успешно, без тела" }),
+    };
+    answers.insert(code.to_string(), ok);
+    for code in failures(route) {
+        let problem = json!({
+            "description": "Ошибка",
+            "content": { "application/problem+json": { "schema": { "$ref": schema_ref("Problem") } } }
+        });
+        answers.insert(code.to_string(), problem);
+    }
+    Value::Object(answers)
+}
+
+/// Problem statuses a route can answer.
+fn failures(route: &Route) -> Vec<u16> {
+    let mut codes = vec![405];
+    if route.access != Access::Public {
+        codes.extend([401, 403]);
+    }
+    if route.endpoint == Endpoint::Login {
+        codes.extend([401, 403]);
+    }
+    if request_schema(route.endpoint).is_some() {
+        codes.extend([400, 413, 415, 422]);
+    }
+    if route.path.contains('{') || route.endpoint == Endpoint::GetOrganisation {
+        codes.push(404);
+    }
+    if matches!(route.verb, Verb::Put | Verb::Delete) && route.endpoint != Endpoint::RevokeToken {
+        codes.extend([412, 428]);
+    }
+    codes.sort_unstable();
+    codes.dedup();
+    codes
+}
+
+fn parameters(route: &Route) -> Vec<Value> {
+    let mut parameters = Vec::new();
+    if route.path.contains("{id}") {
+        parameters.push(json!({
+            "name": "id", "in": "path", "required": true, "schema": { "type": "integer" }
+        }));
+    }
+    if matches!(route.verb, Verb::Put | Verb::Delete) && route.endpoint != Endpoint::RevokeToken {
+        parameters.push(json!({
+            "name": "If-Match", "in": "header", "required": true,
+            "description": "Версия объекта из его ETag", "schema": { "type": "string" }
+        }));
+    }
+    let query: &[&str] = match route.endpoint {
+        Endpoint::Audit => &["since", "until", "actor", "object", "limit"],
+        Endpoint::Journal => &[
+            "since",
+            "until",
+            "operation",
+            "message_kind",
+            "status",
+            "participant",
+            "message_id",
+            "limit",
+        ],
+        Endpoint::ListTokens => &["user_id"],
+        _ => &[],
+    };
+    for name in query {
+        parameters.push(json!({ "name": name, "in": "query", "schema": { "type": "string" } }));
+    }
+    parameters
+}
+
+fn operation_id(endpoint: Endpoint) -> String {
+    let name = format!("{endpoint:?}");
+    let mut id = String::new();
+    for (index, c) in name.chars().enumerate() {
+        match index == 0 {
+            true => id.extend(c.to_lowercase()),
+            false => id.push(c),
+        }
+    }
+    id
+}
+
+/// The success status and answer schema of an endpoint.
+fn success(endpoint: Endpoint) -> (u16, Option<&'static str>) {
+    match endpoint {
+        Endpoint::Login => (201, Some("Session")),
+        Endpoint::Logout | Endpoint::DeleteUser | Endpoint::RevokeToken => (204, None),
+        Endpoint::GetOrganisation | Endpoint::PutOrganisation => (200, Some("Organisation")),
+        Endpoint::ListUsers => (200, Some("UserList")),
+        Endpoint::CreateUser => (201, Some("User")),
+        Endpoint::GetUser | Endpoint::PutUser => (200, Some("User")),
+        Endpoint::SetPassword | Endpoint::UnlockUser => (200, Some("User")),
+        Endpoint::ListTokens => (200, Some("TokenList")),
+        Endpoint::IssueToken => (201, Some("IssuedToken")),
+        Endpoint::Audit => (200, Some("AuditList")),
+        Endpoint::Journal => (200, Some("JournalList")),
+        Endpoint::OpenApi => (200, None),
+    }
+}
+
+/// The request body schema of an endpoint, if it takes one.
+fn request_schema(endpoint: Endpoint) -> Option<&'static str> {
+    match endpoint {
+        Endpoint::Login => Some("Login"),
+        Endpoint::PutOrganisation => Some("OrganisationForm"),
+        Endpoint::CreateUser | Endpoint::PutUser => Some("UserForm"),
+        Endpoint::SetPassword => Some("Password"),
+        Endpoint::IssueToken => Some("NewToken"),
+        _ => None,
+    }
+}
+
+fn schema_ref(name: &str) -> String {
+    format!("#/components/schemas/{name}")
+}
+
+/// An object schema whose properties are all of the given types.
+fn object(properties: &[(&str, &str)], required: &[&str]) -> Value {
+    let mut props = Map::new();
+    for (name, kind) in properties {
+        props.insert((*name).to_owned(), json!({ "type": kind }));
+    }
+    json!({
+        "type": "object", "properties": props, "required": required,
+        "additionalProperties": false
+    })
+}
+
+fn list_of(item: &str) -> Value {
+    json!({
+        "type": "object", "required": ["items"],
+        "properties": { "items": { "type": "array", "items": { "$ref": schema_ref(item) } } }
+    })
+}
+
+fn components() -> Value {
+    let organisation_fields = [
+        ("full_name", "string"),
+        ("short_name", "string"),
+        ("inn", "string"),
+        ("ogrn", "string"),
+        ("kpp", "string"),
+        ("address", "string"),
+        ("email", "string"),
+        ("phone", "string"),
+        ("status", "string"),
+    ];
+    let mut organisation = organisation_fields.to_vec();
+    organisation.extend([("version", "integer"), ("status_title", "string")]);
+    let user_form = [
+        ("login", "string"),
+        ("full_name", "string"),
+        ("role", "string"),
+        ("allowed_services", "array"),
+        ("ip_allow", "array"),
+        ("window", "object"),
+        ("message_bodies_granted", "boolean"),
+        ("disabled", "boolean"),
+        ("password", "string"),
+    ];
+    let mut user = user_form[..8].to_vec();
+    user.extend([
+        ("id", "integer"),
+        ("version", "integer"),
+        ("role_title", "string"),
+        ("failed_logins", "integer"),
+        ("locked_until", "string"),
+        ("created_at", "string"),
+    ]);
+    let token = [
+        ("id", "integer"),
+        ("user_id", "integer"),
+        ("label", "string"),
+        ("created_at", "string"),
+        ("expires_at", "string"),
+        ("revoked_at", "string"),
+    ];
+    let audit = [
+        ("id", "integer"),
+        ("at", "string"),
+        ("actor", "string"),
+        ("remote", "string"),
+        ("action", "string"),
+        ("object_kind", "string"),
+        ("object_id", "string"),
+        ("before", "object"),
+        ("after", "object"),
+    ];
+    let journal = [
+        ("id", "integer"),
+        ("at", "string"),
+        ("node_id", "string"),
+        ("operation", "string"),
+        ("message_kind", "string"),
+        ("status", "string"),
+        ("message_id", "string"),
+        ("sender", "string"),
+        ("recipient", "string"),
+        ("fault_code", "string"),
+        ("detail", "string"),
+    ];
+    json!({
+        "securitySchemes": { "bearer": { "type": "http", "scheme": "bearer" } },
+        "schemas": {
+            "Problem": object(&[("type", "string"), ("title", "string"), ("status", "integer"),
+                ("detail", "string"), ("errors", "array"), ("expected_version", "integer"),
+                ("current_version", "integer")], &["type", "title", "status", "detail"]),
+            "Login": object(&[("login", "string"), ("password", "string")], &["login", "password"]),
+            "Session": object(&[("token", "string"), ("expires_at", "string"), ("user", "object")],
+                &["token", "expires_at", "user"]),
+            "OrganisationForm": object(&organisation_fields, &[]),
+            "Organisation": object(&organisation, &["version"]),
+            "UserForm": object(&user_form, &[]),
+            "User": object(&user, &["id", "version", "login", "role"]),
+            "UserList": list_of("User"),
+            "Password": object(&[("password", "string")], &["password"]),
+            "NewToken": object(&[("label", "string"), ("user_id", "integer"),
+                ("expires_at", "string")], &["label"]),
+            "Token": object(&token, &["id", "user_id", "label", "created_at"]),
+            "TokenList": list_of("Token"),
+            "IssuedToken": object(&[("token", "object"), ("secret", "string")],
+                &["token", "secret"]),
+            "Audit": object(&audit, &["id", "at", "actor", "action"]),
+            "AuditList": list_of("Audit"),
+            "JournalEntry": object(&journal, &["id", "at", "operation"]),
+            "JournalList": list_of("JournalEntry"),
+        },
+    })
+}

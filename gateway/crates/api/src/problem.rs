@@ -1,0 +1,345 @@
+//! [`ApiError`]: every way an API request can fail, and the one place that
+//! turns a failure into an HTTP answer — an RFC 9457 problem+json body with
+//! `type`, `title`, `status`, `detail` (Russian, for people) and, for bad
+//! fields, `errors: [{field, message}]`.
+
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use cabinet::{AccessVerdict, Action, FieldErrors, ObjectKind, Role};
+use serde::Serialize;
+use store::cabinet::CabinetStoreError;
+
+use crate::precondition;
+
+/// Media type of problem answers.
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// Why an API request failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// No route has this path.
+    #[error("no such route")]
+    RouteNotFound,
+
+    /// The path exists, the method does not.
+    #[error("method not allowed, allowed: {allow}")]
+    MethodNotAllowed {
+        /// The methods the path has, for the `Allow` header.
+        allow: String,
+    },
+
+    /// No bearer, or one that is unknown, expired or revoked.
+    #[error("no valid bearer token")]
+    Unauthenticated,
+
+    /// Login or password wrong, or the login is locked out (deliberately
+    /// not told apart).
+    #[error("bad credentials")]
+    BadCredentials,
+
+    /// The user may not come in from this address, at this time, or at all.
+    #[error("access refused: {0:?}")]
+    AccessRefused(AccessVerdict),
+
+    /// The user's role may not do this.
+    #[error("{role:?} may not {action:?}")]
+    Forbidden {
+        /// The user's role.
+        role: Role,
+        /// What the route needs.
+        action: Action,
+    },
+
+    /// No such object.
+    #[error("{kind:?} {id} not found")]
+    NotFound {
+        /// Its kind.
+        kind: ObjectKind,
+        /// Its id.
+        id: String,
+    },
+
+    /// The object exists already (a login, the organisation card).
+    #[error("{kind:?} {id} already exists")]
+    AlreadyExists {
+        /// Its kind.
+        kind: ObjectKind,
+        /// Its id or login.
+        id: String,
+    },
+
+    /// The body is not `application/json`.
+    #[error("unsupported content type")]
+    UnsupportedMediaType,
+
+    /// The body is longer than the limit.
+    #[error("body over {limit} bytes")]
+    PayloadTooLarge {
+        /// The limit in bytes.
+        limit: usize,
+    },
+
+    /// The body is not JSON, or not JSON of the expected shape.
+    #[error("malformed body: {reason}")]
+    MalformedBody {
+        /// The parser's words.
+        reason: String,
+    },
+
+    /// A query parameter or header has a bad value.
+    #[error("{0}")]
+    BadRequest(FieldErrors),
+
+    /// The submitted object has bad fields.
+    #[error("{0}")]
+    Invalid(FieldErrors),
+
+    /// A change came without `If-Match`.
+    #[error("If-Match required")]
+    PreconditionRequired,
+
+    /// A change named a version that is no longer current.
+    #[error("{kind:?} {id} is at version {current}, not {expected}")]
+    PreconditionFailed {
+        /// Kind of the object.
+        kind: ObjectKind,
+        /// Its id.
+        id: String,
+        /// The version the caller named.
+        expected: i64,
+        /// The current one.
+        current: i64,
+    },
+
+    /// The node failed; the cause goes to the log, not to the caller.
+    #[error("internal: {0}")]
+    Internal(String),
+}
+
+/// The problem+json body.
+#[derive(Debug, Serialize)]
+struct Problem {
+    #[serde(rename = "type")]
+    kind: String,
+    title: &'static str,
+    status: u16,
+    detail: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    errors: Vec<ProblemField>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    expected_version: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    current_version: Option<i64>,
+}
+
+/// One bad field in a problem body.
+#[derive(Debug, Serialize)]
+struct ProblemField {
+    field: String,
+    message: String,
+}
+
+// === impl ApiError ===
+
+impl ApiError {
+    /// The HTTP status of this failure.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            ApiError::RouteNotFound | ApiError::NotFound { .. } => StatusCode::NOT_FOUND,
+            ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::Unauthenticated | ApiError::BadCredentials => StatusCode::UNAUTHORIZED,
+            ApiError::AccessRefused(_) | ApiError::Forbidden { .. } => StatusCode::FORBIDDEN,
+            ApiError::AlreadyExists { .. } => StatusCode::CONFLICT,
+            ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::MalformedBody { .. } | ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
+            ApiError::PreconditionFailed { .. } => StatusCode::PRECONDITION_FAILED,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The problem `type` slug and Russian title.
+    fn slug_and_title(&self) -> (&'static str, &'static str) {
+        match self {
+            ApiError::RouteNotFound => ("route-not-found", "Адрес не найден"),
+            ApiError::MethodNotAllowed { .. } => ("method-not-allowed", "Метод не поддерживается"),
+            ApiError::Unauthenticated => ("unauthenticated", "Требуется вход"),
+            ApiError::BadCredentials => ("bad-credentials", "Вход не выполнен"),
+            ApiError::AccessRefused(_) => ("access-refused", "Доступ запрещён"),
+            ApiError::Forbidden { .. } => ("forbidden", "Недостаточно прав"),
+            ApiError::NotFound { .. } => ("not-found", "Объект не найден"),
+            ApiError::AlreadyExists { .. } => ("already-exists", "Объект уже существует"),
+            ApiError::UnsupportedMediaType => {
+                ("unsupported-media-type", "Неверный тип содержимого")
+            }
+            ApiError::PayloadTooLarge { .. } => ("payload-too-large", "Слишком большой запрос"),
+            ApiError::MalformedBody { .. } => ("malformed-body", "Тело запроса не разобрано"),
+            ApiError::BadRequest(_) => ("bad-request", "Неверные параметры запроса"),
+            ApiError::Invalid(_) => ("validation", "Данные не прошли проверку"),
+            ApiError::PreconditionRequired => ("precondition-required", "Нужен заголовок If-Match"),
+            ApiError::PreconditionFailed { .. } => ("conflict", "Объект уже изменён"),
+            ApiError::Internal(_) => ("internal", "Внутренняя ошибка узла"),
+        }
+    }
+
+    /// What happened, in Russian, for the person.
+    fn detail(&self) -> String {
+        match self {
+            ApiError::RouteNotFound => "Такого адреса в API нет".to_owned(),
+            ApiError::MethodNotAllowed { allow } => {
+                format!("Для этого адреса допустимы методы: {allow}")
+            }
+            ApiError::Unauthenticated => {
+                "Предъявите действующий токен в заголовке Authorization: Bearer".to_owned()
+            }
+            ApiError::BadCredentials => "Неверный логин или пароль".to_owned(),
+            ApiError::AccessRefused(verdict) => verdict.message().to_owned(),
+            ApiError::Forbidden { role, action } => format!(
+                "Роли «{}» не разрешено действие {}",
+                role.title(),
+                action.as_str()
+            ),
+            ApiError::NotFound { kind, id } => format!("{} {id} не найден(а)", kind_title(*kind)),
+            ApiError::AlreadyExists { kind, id } => {
+                format!("{} {id} уже существует", kind_title(*kind))
+            }
+            ApiError::UnsupportedMediaType => {
+                "Тело запроса передаётся как application/json".to_owned()
+            }
+            ApiError::PayloadTooLarge { limit } => {
+                format!("Тело запроса длиннее {limit} байт")
+            }
+            ApiError::MalformedBody { reason } => format!("Ошибка разбора JSON: {reason}"),
+            ApiError::BadRequest(_) => "Исправьте параметры, указанные в errors".to_owned(),
+            ApiError::Invalid(_) => "Исправьте поля, указанные в errors".to_owned(),
+            ApiError::PreconditionRequired => {
+                "Изменение требует заголовка If-Match с версией из ETag".to_owned()
+            }
+            ApiError::PreconditionFailed {
+                kind,
+                id,
+                expected,
+                current,
+            } => format!(
+                "{} {id} изменён(а) другим пользователем: ваша версия {expected}, \
+                 текущая {current}. Загрузите объект заново",
+                kind_title(*kind)
+            ),
+            ApiError::Internal(_) => "Запрос не выполнен из-за ошибки узла".to_owned(),
+        }
+    }
+
+    fn problem(&self) -> Problem {
+        let (slug, title) = self.slug_and_title();
+        let fields = match self {
+            ApiError::BadRequest(errors) | ApiError::Invalid(errors) => errors.errors(),
+            _ => &[],
+        };
+        let versions = match self {
+            ApiError::PreconditionFailed {
+                expected, current, ..
+            } => (Some(*expected), Some(*current)),
+            _ => (None, None),
+        };
+        Problem {
+            kind: format!("urn:smevgate:problem:{slug}"),
+            title,
+            status: self.status().as_u16(),
+            detail: self.detail(),
+            errors: fields
+                .iter()
+                .map(|e| ProblemField {
+                    field: e.field.clone(),
+                    message: e.message.clone(),
+                })
+                .collect(),
+            expected_version: versions.0,
+            current_version: versions.1,
+        }
+    }
+
+    /// A 400 naming one bad query parameter or header.
+    pub fn bad_parameter(field: &str, message: &str) -> Self {
+        let mut errors = FieldErrors::new();
+        errors.push(field, message);
+        ApiError::BadRequest(errors)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        if let ApiError::Internal(cause) = &self {
+            tracing::error!(%cause, "api request failed");
+        }
+        let body = serde_json::to_vec(&self.problem()).unwrap_or_default();
+        let mut response = (self.status(), body).into_response();
+        let headers = response.headers_mut();
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
+        match &self {
+            ApiError::MethodNotAllowed { allow } => {
+                if let Ok(value) = HeaderValue::from_str(allow) {
+                    headers.insert(header::ALLOW, value);
+                }
+            }
+            ApiError::Unauthenticated => {
+                headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            }
+            ApiError::PreconditionFailed { current, .. } => {
+                headers.insert(header::ETAG, precondition::etag(*current));
+            }
+            _ => {}
+        }
+        response
+    }
+}
+
+impl From<CabinetStoreError> for ApiError {
+    fn from(error: CabinetStoreError) -> Self {
+        match error {
+            CabinetStoreError::Invalid(errors) => ApiError::Invalid(errors),
+            CabinetStoreError::Conflict {
+                kind,
+                id,
+                expected,
+                current,
+            } => ApiError::PreconditionFailed {
+                kind,
+                id,
+                expected,
+                current,
+            },
+            CabinetStoreError::NotFound { kind, id } => ApiError::NotFound { kind, id },
+            CabinetStoreError::AlreadyExists { kind, id } => ApiError::AlreadyExists { kind, id },
+            other => ApiError::Internal(error_chain(&other)),
+        }
+    }
+}
+
+impl From<store::StoreError> for ApiError {
+    fn from(error: store::StoreError) -> Self {
+        ApiError::Internal(error_chain(&error))
+    }
+}
+
+/// The object kind in Russian, capitalised, for details.
+fn kind_title(kind: ObjectKind) -> &'static str {
+    match kind {
+        ObjectKind::Organisation => "Карточка организации",
+        ObjectKind::User => "Пользователь",
+        ObjectKind::ApiToken => "API-токен",
+    }
+}
+
+/// `error` and its sources, joined, for the log.
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}

@@ -1,0 +1,341 @@
+//! The route table: every path, method, endpoint and access rule of the
+//! API in one list, [`ROUTES`]. The axum router ([`build`]) and the OpenAPI
+//! document ([`crate::openapi`]) are both made from it, so they cannot
+//! drift apart.
+
+use axum::extract::{Request, State};
+use axum::middleware::{self, Next};
+use axum::routing::{on, MethodFilter, MethodRouter};
+use axum::Router;
+use cabinet::Action;
+
+use crate::problem::ApiError;
+use crate::state::ApiState;
+use crate::{audit, auth, journal, openapi, organisation, session, tokens, users};
+
+/// Prefix of every API path.
+pub const PREFIX: &str = "/api/v1";
+
+/// An HTTP method the API uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Verb {
+    /// GET
+    Get,
+    /// POST
+    Post,
+    /// PUT
+    Put,
+    /// DELETE
+    Delete,
+}
+
+/// Who may call a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone, without a token.
+    Public,
+    /// Any user with a valid token, from an allowed address and time.
+    Authenticated,
+    /// As [`Access::Authenticated`], and the user's role permits the action.
+    Requires(Action),
+}
+
+/// What a route does; each has one handler.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Endpoint {
+    /// Log in: login and password for a session token.
+    Login,
+    /// End the presented session.
+    Logout,
+    /// The organisation card.
+    GetOrganisation,
+    /// Create or replace the organisation card.
+    PutOrganisation,
+    /// Every user.
+    ListUsers,
+    /// Create a user.
+    CreateUser,
+    /// One user.
+    GetUser,
+    /// Replace a user's profile.
+    PutUser,
+    /// Remove a user.
+    DeleteUser,
+    /// Set a user's password.
+    SetPassword,
+    /// Clear a user's lock-out.
+    UnlockUser,
+    /// A user's API tokens.
+    ListTokens,
+    /// Issue an API token.
+    IssueToken,
+    /// Revoke an API token.
+    RevokeToken,
+    /// The audit journal.
+    Audit,
+    /// The message journal.
+    Journal,
+    /// This API's OpenAPI document.
+    OpenApi,
+}
+
+/// One route: method and path (under [`PREFIX`]), what it does, who may.
+#[derive(Debug, Clone, Copy)]
+pub struct Route {
+    /// Method.
+    pub verb: Verb,
+    /// Path under [`PREFIX`], axum syntax (`/users/{id}`).
+    pub path: &'static str,
+    /// What it does.
+    pub endpoint: Endpoint,
+    /// Who may call it.
+    pub access: Access,
+    /// One line in Russian, for the document.
+    pub summary: &'static str,
+}
+
+const fn route(
+    verb: Verb,
+    path: &'static str,
+    endpoint: Endpoint,
+    access: Access,
+    summary: &'static str,
+) -> Route {
+    Route {
+        verb,
+        path,
+        endpoint,
+        access,
+        summary,
+    }
+}
+
+use Access::{Authenticated, Public, Requires};
+use Verb::{Delete, Get, Post, Put};
+
+/// Every route of the API.
+pub const ROUTES: &[Route] = &[
+    route(
+        Post,
+        "/session",
+        Endpoint::Login,
+        Public,
+        "Вход: логин и пароль в обмен на токен сессии",
+    ),
+    route(
+        Delete,
+        "/session",
+        Endpoint::Logout,
+        Authenticated,
+        "Выход: завершить сессию",
+    ),
+    route(
+        Get,
+        "/organisation",
+        Endpoint::GetOrganisation,
+        Requires(Action::ViewOrganisation),
+        "Карточка организации",
+    ),
+    route(
+        Put,
+        "/organisation",
+        Endpoint::PutOrganisation,
+        Requires(Action::EditOrganisation),
+        "Заполнить или изменить карточку организации",
+    ),
+    route(
+        Get,
+        "/users",
+        Endpoint::ListUsers,
+        Requires(Action::ManageUsers),
+        "Список пользователей",
+    ),
+    route(
+        Post,
+        "/users",
+        Endpoint::CreateUser,
+        Requires(Action::ManageUsers),
+        "Создать пользователя",
+    ),
+    route(
+        Get,
+        "/users/{id}",
+        Endpoint::GetUser,
+        Requires(Action::ManageUsers),
+        "Пользователь",
+    ),
+    route(
+        Put,
+        "/users/{id}",
+        Endpoint::PutUser,
+        Requires(Action::ManageUsers),
+        "Изменить пользователя",
+    ),
+    route(
+        Delete,
+        "/users/{id}",
+        Endpoint::DeleteUser,
+        Requires(Action::ManageUsers),
+        "Удалить пользователя",
+    ),
+    route(
+        Post,
+        "/users/{id}/password",
+        Endpoint::SetPassword,
+        Requires(Action::ManageUsers),
+        "Задать пароль пользователя",
+    ),
+    route(
+        Post,
+        "/users/{id}/unlock",
+        Endpoint::UnlockUser,
+        Requires(Action::ManageUsers),
+        "Снять блокировку входа",
+    ),
+    route(
+        Get,
+        "/tokens",
+        Endpoint::ListTokens,
+        Requires(Action::ManageApiTokens),
+        "API-токены пользователя",
+    ),
+    route(
+        Post,
+        "/tokens",
+        Endpoint::IssueToken,
+        Requires(Action::ManageApiTokens),
+        "Выпустить API-токен",
+    ),
+    route(
+        Delete,
+        "/tokens/{id}",
+        Endpoint::RevokeToken,
+        Requires(Action::ManageApiTokens),
+        "Отозвать API-токен",
+    ),
+    route(
+        Get,
+        "/audit",
+        Endpoint::Audit,
+        Requires(Action::ReadAuditJournal),
+        "Журнал аудита административных изменений",
+    ),
+    route(
+        Get,
+        "/journal",
+        Endpoint::Journal,
+        Requires(Action::ReadJournal),
+        "Журнал обмена сообщениями (без содержимого)",
+    ),
+    route(
+        Get,
+        "/openapi.json",
+        Endpoint::OpenApi,
+        Public,
+        "Описание API в формате OpenAPI 3.1",
+    ),
+];
+
+// === impl Verb ===
+
+impl Verb {
+    /// Upper-case name, as on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verb::Get => "GET",
+            Verb::Post => "POST",
+            Verb::Put => "PUT",
+            Verb::Delete => "DELETE",
+        }
+    }
+
+    fn filter(self) -> MethodFilter {
+        match self {
+            Verb::Get => MethodFilter::GET,
+            Verb::Post => MethodFilter::POST,
+            Verb::Put => MethodFilter::PUT,
+            Verb::Delete => MethodFilter::DELETE,
+        }
+    }
+}
+
+// === impl Endpoint ===
+
+impl Endpoint {
+    /// The handler of this endpoint, answering `verb`.
+    fn method_router(self, verb: Verb) -> MethodRouter<ApiState> {
+        let filter = verb.filter();
+        match self {
+            Endpoint::Login => on(filter, session::login),
+            Endpoint::Logout => on(filter, session::logout),
+            Endpoint::GetOrganisation => on(filter, organisation::get),
+            Endpoint::PutOrganisation => on(filter, organisation::put),
+            Endpoint::ListUsers => on(filter, users::list),
+            Endpoint::CreateUser => on(filter, users::create),
+            Endpoint::GetUser => on(filter, users::get),
+            Endpoint::PutUser => on(filter, users::put),
+            Endpoint::DeleteUser => on(filter, users::delete),
+            Endpoint::SetPassword => on(filter, users::set_password),
+            Endpoint::UnlockUser => on(filter, users::unlock),
+            Endpoint::ListTokens => on(filter, tokens::list),
+            Endpoint::IssueToken => on(filter, tokens::issue),
+            Endpoint::RevokeToken => on(filter, tokens::revoke),
+            Endpoint::Audit => on(filter, audit::list),
+            Endpoint::Journal => on(filter, journal::list),
+            Endpoint::OpenApi => on(filter, openapi::get),
+        }
+    }
+}
+
+/// The distinct paths of [`ROUTES`], in table order.
+pub fn paths() -> Vec<&'static str> {
+    let mut paths: Vec<&'static str> = Vec::new();
+    for route in ROUTES {
+        if !paths.contains(&route.path) {
+            paths.push(route.path);
+        }
+    }
+    paths
+}
+
+/// The routes of `path`, in table order.
+pub fn routes_of(path: &str) -> impl Iterator<Item = &'static Route> + '_ {
+    ROUTES.iter().filter(move |r| r.path == path)
+}
+
+/// The router of [`ROUTES`] (paths without [`PREFIX`]): each route behind
+/// its access guard, a 405 problem for other methods of a known path, a
+/// 404 problem for unknown paths.
+pub fn build<S: Clone + Send + Sync + 'static>(state: ApiState) -> Router<S> {
+    let mut router = Router::new();
+    for path in paths() {
+        let mut methods = MethodRouter::new();
+        let mut allow = Vec::new();
+        for route in routes_of(path) {
+            methods = methods.merge(guarded(route, &state));
+            allow.push(route.verb.as_str());
+        }
+        let allow = allow.join(", ");
+        methods = methods.fallback(move || {
+            let allow = allow.clone();
+            async move { ApiError::MethodNotAllowed { allow } }
+        });
+        router = router.route(path, methods);
+    }
+    router
+        .fallback(|| async { ApiError::RouteNotFound })
+        .with_state(state)
+}
+
+/// `route`'s handler behind the guard of its access rule.
+fn guarded(route: &Route, state: &ApiState) -> MethodRouter<ApiState> {
+    let methods = route.endpoint.method_router(route.verb);
+    let access = route.access;
+    if access == Access::Public {
+        return methods;
+    }
+    let guard = move |State(state): State<ApiState>, request: Request, next: Next| {
+        auth::guard(state, access, request, next)
+    };
+    methods.route_layer(middleware::from_fn_with_state(state.clone(), guard))
+}

@@ -1,0 +1,148 @@
+//! The role matrix: every route of the API against every [`Subject`], each
+//! with a request that would succeed for a permitted caller, and the exact
+//! status each subject must get.
+
+use serde_json::json;
+use time::OffsetDateTime;
+
+use super::client::Call;
+use super::fixture::{organisation_json, user_form, Cabinet, Subject, LOGIN_USER, PASSWORD};
+
+/// (method, path under /api/v1, administrator, operator, auditor).
+pub const MATRIX: &[(&str, &str, u16, u16, u16)] = &[
+    ("POST", "/session", 201, 201, 201),
+    ("DELETE", "/session", 204, 204, 204),
+    ("GET", "/organisation", 200, 200, 200),
+    ("PUT", "/organisation", 200, 403, 403),
+    ("GET", "/users", 200, 403, 403),
+    ("POST", "/users", 201, 403, 403),
+    ("GET", "/users/{id}", 200, 403, 403),
+    ("PUT", "/users/{id}", 200, 403, 403),
+    ("DELETE", "/users/{id}", 204, 403, 403),
+    ("POST", "/users/{id}/password", 200, 403, 403),
+    ("POST", "/users/{id}/unlock", 200, 403, 403),
+    ("GET", "/tokens", 200, 403, 403),
+    ("POST", "/tokens", 201, 403, 403),
+    ("DELETE", "/tokens/{id}", 204, 403, 403),
+    ("GET", "/audit", 200, 403, 200),
+    ("GET", "/journal", 200, 403, 200),
+    ("GET", "/openapi.json", 200, 200, 200),
+];
+
+/// Routes anyone may call without a token.
+const PUBLIC: [&str; 2] = ["/session", "/openapi.json"];
+
+/// The status `subject` must get on a matrix row.
+pub fn expected(row: &(&str, &str, u16, u16, u16), subject: Subject) -> u16 {
+    let (method, path, admin, operator, auditor) = *row;
+    let public = method != "DELETE" && PUBLIC.contains(&path);
+    match subject {
+        Subject::Admin => admin,
+        Subject::Operator => operator,
+        Subject::Auditor => auditor,
+        _ if public => admin,
+        Subject::NoToken | Subject::ExpiredToken | Subject::RevokedToken => 401,
+        Subject::OutsideIp | Subject::OutsideWindow => 403,
+    }
+}
+
+/// A request for the row that a permitted `subject` would carry out; `seq`
+/// keeps created names apart.
+pub async fn call_for(
+    cabinet: &Cabinet,
+    method: &'static str,
+    path: &str,
+    subject: Subject,
+    seq: usize,
+) -> Call {
+    let target = cabinet.ids["target.user"];
+    let (path, call) = match (method, path) {
+        ("POST", "/session") => {
+            let body = json!({ "login": LOGIN_USER, "password": PASSWORD });
+            (path.to_owned(), Call::new(method, "").json(&body))
+        }
+        ("PUT", "/organisation") => {
+            let version = cabinet.organisation_version().await;
+            let call = Call::new(method, "")
+                .if_match(version)
+                .json(&organisation_json());
+            (path.to_owned(), call)
+        }
+        ("POST", "/users") => {
+            let body = json!({
+                "login": format!("new.user.{seq}"), "full_name": "Новый пользователь",
+                "role": "auditor", "password": PASSWORD,
+            });
+            (path.to_owned(), Call::new(method, "").json(&body))
+        }
+        ("PUT", "/users/{id}") => {
+            let version = cabinet.user_version(target).await;
+            let body = json!({
+                "login": "target.user", "full_name": "Изменённое имя", "role": "request_operator",
+            });
+            let call = Call::new(method, "").if_match(version).json(&body);
+            (path.replace("{id}", &target.to_string()), call)
+        }
+        ("DELETE", "/users/{id}") => {
+            let victim = cabinet
+                .create_user(&user_form(&format!("victim.{seq}"), "auditor"))
+                .await;
+            let call = Call::new(method, "").if_match(victim.version);
+            (path.replace("{id}", &victim.id.to_string()), call)
+        }
+        ("POST", "/users/{id}/password") => {
+            let body = json!({ "password": "другой-длинный-пароль" });
+            (
+                path.replace("{id}", &target.to_string()),
+                Call::new(method, "").json(&body),
+            )
+        }
+        ("POST", "/tokens") => {
+            let body = json!({ "label": format!("ИС {seq}") });
+            (path.to_owned(), Call::new(method, "").json(&body))
+        }
+        ("DELETE", "/tokens/{id}") => {
+            let store = cabinet.store();
+            let context = super::fixture::setup_context();
+            let (_, token) = store
+                .issue_api_token(target, "жертва", None, &context)
+                .await
+                .unwrap();
+            (
+                path.replace("{id}", &token.id.to_string()),
+                Call::new(method, ""),
+            )
+        }
+        _ => (
+            path.replace("{id}", &target.to_string()),
+            Call::new(method, ""),
+        ),
+    };
+    let call = Call {
+        path: format!("{}{path}", api::PREFIX),
+        ..call
+    };
+    match bearer_for(cabinet, method, &path, subject).await {
+        Some(token) => call.bearer(&token),
+        None => call,
+    }
+}
+
+/// The bearer `subject` presents; logging out needs a session of its own.
+async fn bearer_for(
+    cabinet: &Cabinet,
+    method: &str,
+    path: &str,
+    subject: Subject,
+) -> Option<String> {
+    let login = match subject {
+        Subject::Admin => "admin",
+        Subject::Operator => "operator",
+        Subject::Auditor => "auditor",
+        _ => return cabinet.bearer(subject).map(str::to_owned),
+    };
+    if (method, path) == ("DELETE", "/session") {
+        return Some(cabinet.session_for(login, OffsetDateTime::now_utc()).await);
+    }
+    cabinet.bearer(subject).map(str::to_owned)
+}

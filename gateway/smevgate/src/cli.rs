@@ -39,6 +39,40 @@ pub enum Command {
     Client(ClientArgs),
     /// Measure signed SendRequest throughput and latency against a node.
     Load(LoadArgs),
+    /// Cabinet administration from the command line.
+    Admin {
+        /// What to do.
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+}
+
+/// `smevgate admin …`
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Create a cabinet user (the first administrator); the password is
+    /// read from the first line of standard input.
+    CreateUser(CreateUserArgs),
+}
+
+/// `smevgate admin create-user`
+#[derive(Debug, clap::Args)]
+pub struct CreateUserArgs {
+    /// Configuration file, for the database location.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Database URL (overrides the configuration).
+    #[arg(long)]
+    pub database_url: Option<String>,
+    /// Login: 3–64 of a-z 0-9 . _ -
+    #[arg(long)]
+    pub login: String,
+    /// technical-administrator, request-operator or auditor.
+    #[arg(long)]
+    pub role: String,
+    /// Full name.
+    #[arg(long)]
+    pub full_name: String,
 }
 
 /// `smevgate serve`

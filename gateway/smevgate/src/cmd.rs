@@ -1,6 +1,7 @@
 //! One module per subcommand; [`run`] dispatches and maps failures to exit
 //! codes.
 
+mod admin;
 mod client;
 mod journal;
 pub mod keys;
@@ -31,6 +32,7 @@ pub async fn run(command: Command) -> ExitCode {
         Command::Replay(args) => replay::run(args).await,
         Command::Client(args) => client::run(args).await,
         Command::Load(args) => load::run(args).await,
+        Command::Admin { command } => admin::run(command).await,
     };
     match result {
         Ok(code) => code,

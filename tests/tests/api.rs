@@ -448,124 +448,92 @@ async fn token_secret_is_shown_once_and_dies_when_revoked() {
     assert_eq!(past.problem_fields(), ["expires_at"]);
 }
 
+/// Sends `call` and asserts the answer's status.
+async fn expect(cabinet: &Cabinet, call: Call, status: u16) -> Answer {
+    let answer = send(cabinet, call).await;
+    assert_eq!(answer.status, status, "{}", answer.text);
+    answer
+}
+
+/// As the fixture administrator, makes one change of every audited kind
+/// (and one stale delete); returns the id of the user made and removed.
+async fn make_every_change(cabinet: &Cabinet) -> i64 {
+    let token = admin(cabinet).to_owned();
+    let call =
+        |method: &'static str, path: &str| Call::new(method, format!("{P}{path}")).bearer(&token);
+    let version = cabinet.organisation_version().await;
+    let mut card = organisation_json();
+    card["short_name"] = json!("ООО «Новое имя»");
+    let put_card = call("PUT", "/organisation").if_match(version).json(&card);
+    expect(cabinet, put_card, 200).await;
+
+    let user = json!({
+        "login": "audited", "full_name": "Под аудитом", "role": "auditor", "password": PASSWORD,
+    });
+    let created = expect(cabinet, call("POST", "/users").json(&user), 201).await;
+    let id = created.json()["id"].as_i64().unwrap();
+    assert_eq!(created.header("location"), format!("{P}/users/{id}"));
+    let user_path = format!("/users/{id}");
+    let renamed = json!({ "login": "audited", "full_name": "Переименован", "role": "auditor" });
+    expect(
+        cabinet,
+        call("PUT", &user_path).if_match(1).json(&renamed),
+        200,
+    )
+    .await;
+    let password = json!({ "password": "новый-длинный-пароль" });
+    let set_password = call("POST", &format!("{user_path}/password")).json(&password);
+    expect(cabinet, set_password, 200).await;
+    expect(cabinet, call("POST", &format!("{user_path}/unlock")), 200).await;
+
+    let label = json!({ "label": "аудит" });
+    let issued = expect(cabinet, call("POST", "/tokens").json(&label), 201).await;
+    let token_id = issued.json()["token"]["id"].as_i64().unwrap();
+    expect(cabinet, call("DELETE", &format!("/tokens/{token_id}")), 204).await;
+    let stale = send(cabinet, call("DELETE", &user_path).if_match(1)).await;
+    stale.assert_problem(412);
+    expect(cabinet, call("DELETE", &user_path).if_match(4), 204).await;
+    id
+}
+
 /// Every change through the API leaves its audit entry: who, from which
 /// address, what, before and after.
 async fn every_change_is_audited(backend: Backend) {
     let cabinet = Cabinet::start(backend).await;
-    let token = admin(&cabinet).to_owned();
-    let call =
-        |method: &'static str, path: String| Call::new(method, format!("{P}{path}")).bearer(&token);
+    let id = make_every_change(&cabinet).await;
+    let token = admin(&cabinet);
+    let audit = |query: String| Call::new("GET", format!("{P}/audit?{query}")).bearer(token);
 
-    let version = cabinet.organisation_version().await;
-    let mut card = organisation_json();
-    card["short_name"] = json!("ООО «Новое имя»");
-    let put = send(
-        &cabinet,
-        call("PUT", "/organisation".into())
-            .if_match(version)
-            .json(&card),
-    )
-    .await;
-    assert_eq!(put.status, 200, "{}", put.text);
-    let user = json!({ "login": "audited", "full_name": "Под аудитом", "role": "auditor", "password": PASSWORD });
-    let created = send(&cabinet, call("POST", "/users".into()).json(&user)).await;
-    assert_eq!(created.status, 201, "{}", created.text);
-    let id = created.json()["id"].as_i64().unwrap();
-    assert_eq!(created.header("location"), format!("{P}/users/{id}"));
-    let renamed = json!({ "login": "audited", "full_name": "Переименован", "role": "auditor" });
-    let put_user = send(
-        &cabinet,
-        call("PUT", format!("/users/{id}"))
-            .if_match(1)
-            .json(&renamed),
-    )
-    .await;
-    assert_eq!(put_user.status, 200, "{}", put_user.text);
-    let password = json!({ "password": "новый-длинный-пароль" });
-    assert_eq!(
-        send(
-            &cabinet,
-            call("POST", format!("/users/{id}/password")).json(&password)
-        )
-        .await
-        .status,
-        200
-    );
-    assert_eq!(
-        send(&cabinet, call("POST", format!("/users/{id}/unlock")))
-            .await
-            .status,
-        200
-    );
-    let issued = send(
-        &cabinet,
-        call("POST", "/tokens".into()).json(&json!({ "label": "аудит" })),
-    )
-    .await;
-    let token_id = issued.json()["token"]["id"].as_i64().unwrap();
-    assert_eq!(
-        send(&cabinet, call("DELETE", format!("/tokens/{token_id}")))
-            .await
-            .status,
-        204
-    );
-    let stale = send(&cabinet, call("DELETE", format!("/users/{id}")).if_match(1)).await;
-    stale.assert_problem(412);
-    assert_eq!(
-        send(&cabinet, call("DELETE", format!("/users/{id}")).if_match(4))
-            .await
-            .status,
-        204
-    );
-
-    let audit = send(&cabinet, call("GET", "/audit?actor=admin".into())).await;
-    assert_eq!(audit.status, 200, "{}", audit.text);
-    let items = audit.json()["items"].as_array().unwrap().clone();
-    let actions = strings(&audit.json()["items"], "action");
-    assert_eq!(
-        actions,
-        [
-            "organisation.update",
-            "user.create",
-            "user.update",
-            "user.password",
-            "user.unlock",
-            "api_token.issue",
-            "api_token.revoke",
-            "user.delete",
-        ]
-    );
+    let answer = expect(&cabinet, audit("actor=admin".into()), 200).await;
+    let items = answer.json()["items"].as_array().unwrap().clone();
+    let actions = strings(&answer.json()["items"], "action");
+    let every = [
+        "organisation.update",
+        "user.create",
+        "user.update",
+        "user.password",
+        "user.unlock",
+        "api_token.issue",
+        "api_token.revoke",
+        "user.delete",
+    ];
+    assert_eq!(actions, every);
     for entry in &items {
         assert_eq!(entry["actor"], "admin");
         assert_eq!(entry["remote"], "127.0.0.1");
     }
-    assert_eq!(
-        items[0]["before"]["short_name"], "ООО «Тестовый участник»",
-        "{}",
-        items[0]
-    );
+    assert_eq!(items[0]["before"]["short_name"], "ООО «Тестовый участник»");
     assert_eq!(items[0]["after"]["short_name"], "ООО «Новое имя»");
     assert_eq!(items[2]["before"]["full_name"], "Под аудитом");
     assert_eq!(items[2]["after"]["full_name"], "Переименован");
     assert_eq!(items[7]["after"], Value::Null);
+    assert!(!answer.text.contains("$argon2"), "no password hashes");
 
-    let user_only = send(
-        &cabinet,
-        call("GET", format!("/audit?object=user:{id}&limit=2")),
-    )
-    .await;
+    let user_only = expect(&cabinet, audit(format!("object=user:{id}&limit=2")), 200).await;
     let user_actions = strings(&user_only.json()["items"], "action");
     assert_eq!(user_actions, ["user.create", "user.update"]);
-    let future = send(
-        &cabinet,
-        call("GET", "/audit?since=2099-01-01T00:00:00Z".into()),
-    )
-    .await;
+    let future = expect(&cabinet, audit("since=2099-01-01T00:00:00Z".into()), 200).await;
     assert_eq!(future.json()["items"], json!([]));
-    assert!(
-        !audit.text.contains("$argon2"),
-        "no password hashes in the audit answer"
-    );
 }
 
 #[tokio::test]

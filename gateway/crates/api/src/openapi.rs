@@ -82,9 +82,10 @@ fn responses(route: &Route) -> Value {
     };
     answers.insert(code.to_string(), ok);
     for code in failures(route) {
+        let schema = json!({ "$ref": schema_ref("Problem") });
         let problem = json!({
             "description": "Ошибка",
-            "content": { "application/problem+json": { "schema": { "$ref": schema_ref("Problem") } } }
+            "content": { "application/problem+json": { "schema": schema } }
         });
         answers.insert(code.to_string(), problem);
     }
@@ -213,96 +214,122 @@ fn list_of(item: &str) -> Value {
     })
 }
 
+/// Fields of the organisation card form.
+const ORGANISATION_FORM: &[(&str, &str)] = &[
+    ("full_name", "string"),
+    ("short_name", "string"),
+    ("inn", "string"),
+    ("ogrn", "string"),
+    ("kpp", "string"),
+    ("address", "string"),
+    ("email", "string"),
+    ("phone", "string"),
+    ("status", "string"),
+];
+
+/// Fields of the user form (`password` on creation only).
+const USER_FORM: &[(&str, &str)] = &[
+    ("login", "string"),
+    ("full_name", "string"),
+    ("role", "string"),
+    ("allowed_services", "array"),
+    ("ip_allow", "array"),
+    ("window", "object"),
+    ("message_bodies_granted", "boolean"),
+    ("disabled", "boolean"),
+    ("password", "string"),
+];
+
+/// Fields a stored user adds to its form.
+const USER_STORED: &[(&str, &str)] = &[
+    ("id", "integer"),
+    ("version", "integer"),
+    ("role_title", "string"),
+    ("failed_logins", "integer"),
+    ("locked_until", "string"),
+    ("created_at", "string"),
+];
+
+const TOKEN: &[(&str, &str)] = &[
+    ("id", "integer"),
+    ("user_id", "integer"),
+    ("label", "string"),
+    ("created_at", "string"),
+    ("expires_at", "string"),
+    ("revoked_at", "string"),
+];
+
+const AUDIT: &[(&str, &str)] = &[
+    ("id", "integer"),
+    ("at", "string"),
+    ("actor", "string"),
+    ("remote", "string"),
+    ("action", "string"),
+    ("object_kind", "string"),
+    ("object_id", "string"),
+    ("before", "object"),
+    ("after", "object"),
+];
+
+const JOURNAL: &[(&str, &str)] = &[
+    ("id", "integer"),
+    ("at", "string"),
+    ("node_id", "string"),
+    ("operation", "string"),
+    ("message_kind", "string"),
+    ("status", "string"),
+    ("message_id", "string"),
+    ("sender", "string"),
+    ("recipient", "string"),
+    ("fault_code", "string"),
+    ("detail", "string"),
+];
+
+const PROBLEM: &[(&str, &str)] = &[
+    ("type", "string"),
+    ("title", "string"),
+    ("status", "integer"),
+    ("detail", "string"),
+    ("errors", "array"),
+    ("expected_version", "integer"),
+    ("current_version", "integer"),
+];
+
 fn components() -> Value {
-    let organisation_fields = [
-        ("full_name", "string"),
-        ("short_name", "string"),
-        ("inn", "string"),
-        ("ogrn", "string"),
-        ("kpp", "string"),
-        ("address", "string"),
-        ("email", "string"),
-        ("phone", "string"),
-        ("status", "string"),
-    ];
-    let mut organisation = organisation_fields.to_vec();
+    let mut organisation = ORGANISATION_FORM.to_vec();
     organisation.extend([("version", "integer"), ("status_title", "string")]);
-    let user_form = [
-        ("login", "string"),
-        ("full_name", "string"),
-        ("role", "string"),
-        ("allowed_services", "array"),
-        ("ip_allow", "array"),
-        ("window", "object"),
-        ("message_bodies_granted", "boolean"),
-        ("disabled", "boolean"),
-        ("password", "string"),
-    ];
-    let mut user = user_form[..8].to_vec();
-    user.extend([
-        ("id", "integer"),
-        ("version", "integer"),
-        ("role_title", "string"),
-        ("failed_logins", "integer"),
-        ("locked_until", "string"),
-        ("created_at", "string"),
-    ]);
-    let token = [
-        ("id", "integer"),
-        ("user_id", "integer"),
-        ("label", "string"),
-        ("created_at", "string"),
+    let mut user = USER_FORM[..8].to_vec();
+    user.extend_from_slice(USER_STORED);
+    let session = [
+        ("token", "string"),
         ("expires_at", "string"),
-        ("revoked_at", "string"),
+        ("user", "object"),
     ];
-    let audit = [
-        ("id", "integer"),
-        ("at", "string"),
-        ("actor", "string"),
-        ("remote", "string"),
-        ("action", "string"),
-        ("object_kind", "string"),
-        ("object_id", "string"),
-        ("before", "object"),
-        ("after", "object"),
+    let new_token = [
+        ("label", "string"),
+        ("user_id", "integer"),
+        ("expires_at", "string"),
     ];
-    let journal = [
-        ("id", "integer"),
-        ("at", "string"),
-        ("node_id", "string"),
-        ("operation", "string"),
-        ("message_kind", "string"),
-        ("status", "string"),
-        ("message_id", "string"),
-        ("sender", "string"),
-        ("recipient", "string"),
-        ("fault_code", "string"),
-        ("detail", "string"),
-    ];
+    let issued = [("token", "object"), ("secret", "string")];
     json!({
         "securitySchemes": { "bearer": { "type": "http", "scheme": "bearer" } },
         "schemas": {
-            "Problem": object(&[("type", "string"), ("title", "string"), ("status", "integer"),
-                ("detail", "string"), ("errors", "array"), ("expected_version", "integer"),
-                ("current_version", "integer")], &["type", "title", "status", "detail"]),
+            "Problem": object(PROBLEM, &["type", "title", "status", "detail"]),
             "Login": object(&[("login", "string"), ("password", "string")], &["login", "password"]),
-            "Session": object(&[("token", "string"), ("expires_at", "string"), ("user", "object")],
-                &["token", "expires_at", "user"]),
-            "OrganisationForm": object(&organisation_fields, &[]),
+            "Session": object(&session, &["token", "expires_at", "user"]),
+            "OrganisationForm": object(ORGANISATION_FORM, &[]),
             "Organisation": object(&organisation, &["version"]),
-            "UserForm": object(&user_form, &[]),
+            "UserForm": object(USER_FORM, &[]),
             "User": object(&user, &["id", "version", "login", "role"]),
             "UserList": list_of("User"),
             "Password": object(&[("password", "string")], &["password"]),
-            "NewToken": object(&[("label", "string"), ("user_id", "integer"),
-                ("expires_at", "string")], &["label"]),
-            "Token": object(&token, &["id", "user_id", "label", "created_at"]),
+            "NewToken": object(&new_token, &["label"]),
+            "Token": object(TOKEN, &["id", "user_id", "label", "created_at"]),
             "TokenList": list_of("Token"),
-            "IssuedToken": object(&[("token", "object"), ("secret", "string")],
-                &["token", "secret"]),
-            "Audit": object(&audit, &["id", "at", "actor", "action"]),
+            "IssuedToken": object(&issued, &["token", "secret"]),
+            "Audit": object(AUDIT, &["id", "at", "actor", "action"]),
             "AuditList": list_of("Audit"),
-            "JournalEntry": object(&journal, &["id", "at", "operation"]),
+            "JournalEntry": object(JOURNAL, &["id", "at", "operation"]),
             "JournalList": list_of("JournalEntry"),
         },
     })

@@ -96,6 +96,26 @@ async fn role_matrix_every_route_and_subject_gets_the_exact_status_postgres() {
     role_matrix_every_route_and_subject_gets_the_exact_status(Backend::Postgres).await;
 }
 
+#[test]
+fn openapi_roles_of_each_route_agree_with_the_matrix() {
+    let document = ::api::openapi::document();
+    let roles = ["technical_administrator", "request_operator", "auditor"];
+    for (method, path, admin, operator, auditor) in MATRIX {
+        let operation = &document["paths"][format!("{P}{path}")][method.to_lowercase()];
+        let documented: Vec<&str> = match operation["x-roles"].as_array() {
+            Some(listed) => listed.iter().map(|r| r.as_str().unwrap()).collect(),
+            None => roles.to_vec(),
+        };
+        let permitted: Vec<&str> = roles
+            .into_iter()
+            .zip([admin, operator, auditor])
+            .filter(|(_, status)| **status < 400)
+            .map(|(role, _)| role)
+            .collect();
+        assert_eq!(documented, permitted, "{method} {path}");
+    }
+}
+
 #[tokio::test]
 async fn openapi_document_lists_exactly_the_served_routes() {
     let cabinet = Cabinet::start(Backend::Sqlite).await;

@@ -65,7 +65,11 @@ pub async fn guard(state: ApiState, access: Access, mut request: Request, next: 
             request.extensions_mut().insert(caller);
             next.run(request).await
         }
-        Err(error) => error.into_response(),
+        Err(error) => {
+            let status = error.status().as_u16();
+            tracing::info!(http.status = status, reason = %error, "api access refused");
+            error.into_response()
+        }
     }
 }
 

@@ -101,6 +101,13 @@ fn failures(route: &Route) -> Vec<u16> {
     if route.endpoint == Endpoint::Login {
         codes.extend([401, 403]);
     }
+    let queried = matches!(
+        route.endpoint,
+        Endpoint::Audit | Endpoint::Journal | Endpoint::ListTokens | Endpoint::Logout
+    );
+    if queried {
+        codes.push(400);
+    }
     if request_schema(route.endpoint).is_some() {
         codes.extend([400, 413, 415, 422]);
     }

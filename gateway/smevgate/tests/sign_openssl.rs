@@ -412,3 +412,145 @@ fn sign_without_key_file_exits_non_zero_naming_it() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("cannot read nope.pem"), "{stderr}");
 }
+
+/// A 1.1 Ack whose CallerInformationSystemSignature is there but empty.
+const UNSIGNED_ACK_1_1: &str = concat!(
+    r#"<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/">"#,
+    r#"<soap:Header/><soap:Body><t:AckRequest "#,
+    r#"xmlns:t="urn://x-artefacts-smev-gov-ru/services/message-exchange/types/1.1" "#,
+    r#"xmlns:b="urn://x-artefacts-smev-gov-ru/services/message-exchange/types/basic/1.1">"#,
+    "\n  ",
+    r#"<b:AckTargetMessage Id="SIGNED_BY_CALLER" accepted="true">"#,
+    "77419000-d7b2-11ee-8aaa-0000000000a1</b:AckTargetMessage>\n  ",
+    "<t:CallerInformationSystemSignature></t:CallerInformationSystemSignature>\n",
+    "</t:AckRequest></soap:Body></soap:Envelope>"
+);
+
+/// A 1.2 GetRequest whose selector carries `ID_ATTRIBUTE` (empty or an Id).
+fn get_request_1_2(id_attribute: &str) -> String {
+    format!(
+        "<soap:Envelope xmlns:soap=\"http://schemas.xmlsoap.org/soap/envelope/\">\
+         <soap:Header/><soap:Body><t:GetRequestRequest \
+         xmlns:t=\"urn://x-artefacts-smev-gov-ru/services/message-exchange/types/1.2\" \
+         xmlns:b=\"urn://x-artefacts-smev-gov-ru/services/message-exchange/types/basic/1.2\">\
+         <b:MessageTypeSelector{id_attribute}>\
+         <b:Timestamp>2026-12-04T10:00:00.000Z</b:Timestamp></b:MessageTypeSelector>\
+         </t:GetRequestRequest></soap:Body></soap:Envelope>"
+    )
+}
+
+/// `smevgate sign FILE` with `keys/`; the output whatever the status.
+fn sign_file(work: &Workdir, file: &str) -> Output {
+    work.run(
+        env!("CARGO_BIN_EXE_smevgate"),
+        &[
+            "sign",
+            file,
+            "--key",
+            "keys/key.pem",
+            "--cert",
+            "keys/cert.pem",
+        ],
+    )
+}
+
+fn verify_result(work: &Workdir, file: &str) -> (Option<i32>, String) {
+    let out = work.run(env!("CARGO_BIN_EXE_smevgate"), &["verify", file]);
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
+}
+
+#[test]
+fn sign_fills_an_empty_caller_signature_and_resigning_keeps_one() {
+    let work = Workdir::new();
+    work.generate("keys", "Test IS", "30");
+    work.write("ack.xml", UNSIGNED_ACK_1_1);
+
+    let signed = sign_file(&work, "ack.xml");
+    work.write("ack.signed.xml", &signed.stdout);
+    let resigned = sign_file(&work, "ack.signed.xml");
+    work.write("ack.resigned.xml", &resigned.stdout);
+
+    let signed = String::from_utf8(signed.stdout).expect("utf-8");
+    let resigned = String::from_utf8(resigned.stdout).expect("utf-8");
+    for text in [&signed, &resigned] {
+        assert_eq!(text.matches("<ds:Signature ").count(), 1, "{text}");
+        assert_eq!(
+            text.matches("CallerInformationSystemSignature").count(),
+            2,
+            "{text}"
+        );
+    }
+    assert!(signed.starts_with(&UNSIGNED_ACK_1_1[..UNSIGNED_ACK_1_1.find("<t:Caller").unwrap()]));
+    for file in ["ack.signed.xml", "ack.resigned.xml"] {
+        let (code, report) = verify_result(&work, file);
+        assert_eq!(code, Some(0), "{file}: {report}");
+        assert!(
+            report.contains("  target:     #SIGNED_BY_CALLER\n"),
+            "{report}"
+        );
+    }
+}
+
+#[test]
+fn sign_get_request_selector_digest_matches_openssl() {
+    let work = Workdir::new();
+    work.generate("keys", "Test IS", "30");
+    work.write("get.xml", get_request_1_2(" Id=\"SIGNED_BY_CALLER\""));
+
+    let signed = sign_file(&work, "get.xml");
+    work.write("get.signed.xml", &signed.stdout);
+    let signed = String::from_utf8(signed.stdout).expect("utf-8");
+    let octets = work.smevgate(&["transform", "get.signed.xml", "--id", SIGNED_ID]);
+    work.write("digest-input.bin", &octets);
+    let digest = work.ok(
+        "openssl",
+        &[
+            "dgst",
+            "-engine",
+            "gost",
+            "-md_gost12_256",
+            "-binary",
+            "digest-input.bin",
+        ],
+    );
+
+    assert_eq!(verify_result(&work, "get.signed.xml").0, Some(0));
+    assert!(octets.starts_with(b"<ns1:MessageTypeSelector xmlns:ns1="));
+    assert_eq!(digest, base64_decode(element_text(&signed, "DigestValue")));
+}
+
+#[test]
+fn sign_target_without_id_exits_1_and_prints_nothing() {
+    let work = Workdir::new();
+    work.generate("keys", "Test IS", "30");
+    work.write("get.xml", get_request_1_2(""));
+
+    let out = sign_file(&work, "get.xml");
+
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("has no Id attribute"), "{stderr}");
+}
+
+#[test]
+fn signed_envelope_reindented_in_the_payload_still_verifies() {
+    let work = Workdir::new();
+    let signed = work.signed_send_request();
+    let reindented = signed.replace("<q:Snils>", "\n      <q:Snils>");
+    assert_ne!(reindented, signed);
+    work.write("reindented.xml", reindented);
+    let tampered = signed.replace("12345678901", "12345678902");
+    work.write("tampered.xml", tampered);
+
+    let (reindented_code, _) = verify_result(&work, "reindented.xml");
+    let (tampered_code, report) = verify_result(&work, "tampered.xml");
+
+    assert_eq!(reindented_code, Some(0));
+    assert_eq!(tampered_code, Some(1));
+    assert!(report.contains("  digest:     FAILED\n"), "{report}");
+    assert!(report.contains("  value:      ok\n"), "{report}");
+}

@@ -56,12 +56,8 @@ pub use crate::problem::ApiError;
 pub use crate::routes::{Access, Endpoint, Route, Verb, PREFIX, ROUTES};
 pub use crate::state::ApiState;
 
-/// The `/api/v1` routes for `node`, on the system clock, ready to merge
+/// The `/api/v1` routes for `node`, on the node's clock, ready to merge
 /// into a router of any state.
-///
-/// FIXME(#3): the API should read the node's own clock (pinned in tests and
-/// fixtures), but `exchange::Node` does not expose it; once it has
-/// `Node::now()`, [`ApiState::new`] should use it instead of a system clock.
 pub fn router<S: Clone + Send + Sync + 'static>(node: Arc<exchange::Node>) -> Router<S> {
     router_with(ApiState::new(node))
 }

@@ -19,7 +19,8 @@ pub struct ApiState {
 impl ApiState {
     /// State for `node` with the system clock and the default lock-out.
     pub fn new(node: Arc<exchange::Node>) -> Self {
-        ApiState::with_clock(node, Arc::new(exchange::SystemClock))
+        let clock = node.clock();
+        ApiState::with_clock(node, clock)
     }
 
     /// State for `node` reading time from `clock`.

@@ -107,6 +107,11 @@ impl Node {
         &self.store
     }
 
+    /// The node's clock (pinned in tests and fixtures).
+    pub fn clock(&self) -> SharedClock {
+        self.clock.clone()
+    }
+
     /// The node's settings.
     pub fn settings(&self) -> &Settings {
         &self.settings

@@ -554,3 +554,65 @@ fn signed_envelope_reindented_in_the_payload_still_verifies() {
     assert!(report.contains("  digest:     FAILED\n"), "{report}");
     assert!(report.contains("  value:      ok\n"), "{report}");
 }
+
+/// `signed` with its ds:Signature rewritten to the default xmldsig
+/// namespace (no prefix) and its SignatureValue made by OpenSSL with `key`.
+fn openssl_resigned_without_prefix(work: &Workdir, signed: &str, key: &str) -> String {
+    let start = signed.find("<ds:Signature ").expect("signature");
+    let end = signed.find("</ds:Signature>").expect("closed") + "</ds:Signature>".len();
+    let signature = signed[start..end]
+        .replace("<ds:", "<")
+        .replace("</ds:", "</")
+        .replace("xmlns:ds=", "xmlns=");
+    let open = "<SignedInfo>";
+    let info_start = signature.find(open).expect("SignedInfo");
+    let info_end = signature.find("</SignedInfo>").expect("closed");
+    work.write(
+        "plain-signed-info.xml",
+        format!(
+            "<SignedInfo xmlns=\"http://www.w3.org/2000/09/xmldsig#\">{}</SignedInfo>",
+            &signature[info_start + open.len()..info_end]
+        ),
+    );
+    let canonical = work.ok("xmllint", &["--exc-c14n", "plain-signed-info.xml"]);
+    work.write("plain-signed-info.c14n", canonical);
+    work.openssl(&[
+        "dgst",
+        "-md_gost12_256",
+        "-sign",
+        key,
+        "-out",
+        "plain.sig",
+        "plain-signed-info.c14n",
+    ]);
+    let value = base64::engine::general_purpose::STANDARD.encode(work.read("plain.sig"));
+    let old_value = element_text(signed, "SignatureValue");
+    let signature = signature.replace(old_value, &value);
+    format!("{}{signature}{}", &signed[..start], &signed[end..])
+}
+
+#[test]
+fn openssl_made_signature_without_prefix_verifies_with_smevgate() {
+    let work = Workdir::new();
+    let signed = work.signed_send_request();
+    work.generate("other", "Other IS", "30");
+    let by_owner = openssl_resigned_without_prefix(&work, &signed, "keys/key.pem");
+    work.write("by-owner.xml", &by_owner);
+    let by_other = openssl_resigned_without_prefix(&work, &signed, "other/key.pem");
+    work.write("by-other.xml", &by_other);
+
+    let (owner_code, owner_report) = verify_result(&work, "by-owner.xml");
+    let (other_code, other_report) = verify_result(&work, "by-other.xml");
+
+    assert!(by_owner.contains("<Signature xmlns=\"http://www.w3.org/2000/09/xmldsig#\">"));
+    assert_eq!(owner_code, Some(0), "{owner_report}");
+    assert_eq!(other_code, Some(1), "{other_report}");
+    assert!(
+        other_report.contains("  digest:     ok\n"),
+        "{other_report}"
+    );
+    assert!(
+        other_report.contains("  value:      FAILED\n"),
+        "{other_report}"
+    );
+}

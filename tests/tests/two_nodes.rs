@@ -241,3 +241,64 @@ async fn simultaneous_acks_on_both_nodes_succeed_once() {
     assert_eq!(acked.get(&request_id), Some(&1));
     stop(a, b).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn request_taken_on_a_but_not_acked_is_redelivered_by_b_after_the_delay() {
+    let taken_at = OffsetDateTime::now_utc();
+    let later = taken_at + time::Duration::seconds(301);
+    let options = |node_id: &str, clock, pg_schema: Option<String>| NodeOptions {
+        clock: Some(clock),
+        settings: exchange::Settings {
+            node_id: node_id.to_owned(),
+            redelivery_after: time::Duration::seconds(300),
+            ..exchange::Settings::default()
+        },
+        pg_schema,
+        ..NodeOptions::new(Backend::Postgres)
+    };
+    let a = TestNode::start_with(options("node-a", taken_at, None)).await;
+    let b = TestNode::start_with(options("node-b", later, a.pg_schema.clone())).await;
+    let provider = Ims::provider();
+    let request_id = send_request(a.addr, &Ims::consumer()).await;
+
+    let first = post(
+        a.addr,
+        provider.get_request(VERSION, taken_at),
+        "urn:GetRequest",
+    )
+    .await;
+    let again_on_a = post(
+        a.addr,
+        provider.get_request(VERSION, taken_at),
+        "urn:GetRequest",
+    )
+    .await;
+    let on_b = post(
+        b.addr,
+        provider.get_request(VERSION, later),
+        "urn:GetRequest",
+    )
+    .await;
+
+    assert!(matches!(first.kind, ReplyKind::Request(_)), "{}", first.xml);
+    assert!(
+        matches!(again_on_a.kind, ReplyKind::EmptyQueue(_)),
+        "{}",
+        again_on_a.xml
+    );
+    let ReplyKind::Request(redelivered) = on_b.kind else {
+        panic!("node B does not redeliver: {}", on_b.xml)
+    };
+    assert_eq!(redelivered.data.message_id, request_id);
+    assert!(matches!(
+        ack(b.addr, &provider, &request_id).await.kind,
+        ReplyKind::Acknowledged
+    ));
+    assert_eq!(
+        journal_counts(&a, store::journal::OP_DELIVERED).await.len(),
+        1
+    );
+    let redeliveries = journal_counts(&a, store::journal::OP_REDELIVERY).await;
+    assert_eq!(redeliveries.get(&request_id), Some(&1));
+    stop(a, b).await;
+}

@@ -20,18 +20,28 @@ const POLLERS: usize = 6;
 
 const VERSION: Version = Version::V1_3;
 
-/// Starts node A on a fresh schema and node B on the same schema.
-async fn pair() -> (TestNode, TestNode) {
-    let options = |node_id: &str, pg_schema: Option<String>| NodeOptions {
+/// Options for a node named `node_id` on `pg_schema` (fresh when `None`).
+fn node_options(
+    node_id: &str,
+    clock: Option<OffsetDateTime>,
+    pg_schema: Option<String>,
+) -> NodeOptions {
+    NodeOptions {
+        clock,
         settings: exchange::Settings {
             node_id: node_id.to_owned(),
+            redelivery_after: time::Duration::seconds(300),
             ..exchange::Settings::default()
         },
         pg_schema,
         ..NodeOptions::new(Backend::Postgres)
-    };
-    let a = TestNode::start_with(options("node-a", None)).await;
-    let b = TestNode::start_with(options("node-b", a.pg_schema.clone())).await;
+    }
+}
+
+/// Starts node A on a fresh schema and node B on the same schema.
+async fn pair() -> (TestNode, TestNode) {
+    let a = TestNode::start_with(node_options("node-a", None, None)).await;
+    let b = TestNode::start_with(node_options("node-b", None, a.pg_schema.clone())).await;
     (a, b)
 }
 
@@ -66,6 +76,15 @@ async fn ack(addr: SocketAddr, ims: &Ims, id: &str) -> wire::Reply {
     post(addr, ims.ack(VERSION, id, true), "urn:Ack").await
 }
 
+async fn assert_acked(addr: SocketAddr, ims: &Ims, id: &str) {
+    let reply = ack(addr, ims, id).await;
+    assert!(
+        matches!(reply.kind, ReplyKind::Acknowledged),
+        "ack of {id} on {addr}: {}",
+        reply.xml
+    );
+}
+
 /// GetRequest + Ack against `addr` until the queue is empty; returns the
 /// ids taken, in order.
 async fn poll_until_empty(addr: SocketAddr, provider: Arc<Ims>) -> Vec<String> {
@@ -79,12 +98,7 @@ async fn poll_until_empty(addr: SocketAddr, provider: Arc<Ims>) -> Vec<String> {
             _ => panic!("unexpected GetRequest reply: {}", reply.xml),
         };
         let id = request.data.message_id.clone();
-        let acked = ack(addr, &provider, &id).await;
-        assert!(
-            matches!(acked.kind, ReplyKind::Acknowledged),
-            "ack of {id} on {addr}: {}",
-            acked.xml
-        );
+        assert_acked(addr, &provider, &id).await;
         taken.push(id);
     }
 }
@@ -154,10 +168,7 @@ async fn response_sent_via_node_b_reaches_consumer_polling_node_a() {
         panic!("node B does not deliver the request queued through node A")
     };
     assert_eq!(request.data.message_id, request_id);
-    assert!(matches!(
-        ack(b.addr, &provider, &request_id).await.kind,
-        ReplyKind::Acknowledged
-    ));
+    assert_acked(b.addr, &provider, &request_id).await;
     let reply_to = request.reply_to.expect("ReplyTo");
     let response_id = message_id(OffsetDateTime::now_utc());
     let answer = provider.send_response(VERSION, &response_id, &reply_to, &echo_response());
@@ -174,20 +185,14 @@ async fn response_sent_via_node_b_reaches_consumer_polling_node_a() {
         wire::ResponseContent::AsyncStatus(_)
     ));
     let status_id = status.metadata.message_id.expect("status id");
-    assert!(matches!(
-        ack(a.addr, &consumer, &status_id).await.kind,
-        ReplyKind::Acknowledged
-    ));
+    assert_acked(a.addr, &consumer, &status_id).await;
     let response = next_response(a.addr, &consumer).await;
     assert_eq!(response.data.message_id, response_id);
     assert_eq!(
         response.original_message_id.as_deref(),
         Some(request_id.as_str())
     );
-    assert!(matches!(
-        ack(a.addr, &consumer, &response_id).await.kind,
-        ReplyKind::Acknowledged
-    ));
+    assert_acked(a.addr, &consumer, &response_id).await;
 
     let body = consumer.get_response(VERSION, OffsetDateTime::now_utc());
     let empty = post(b.addr, body, "urn:GetResponse").await;
@@ -246,18 +251,8 @@ async fn simultaneous_acks_on_both_nodes_succeed_once() {
 async fn request_taken_on_a_but_not_acked_is_redelivered_by_b_after_the_delay() {
     let taken_at = OffsetDateTime::now_utc();
     let later = taken_at + time::Duration::seconds(301);
-    let options = |node_id: &str, clock, pg_schema: Option<String>| NodeOptions {
-        clock: Some(clock),
-        settings: exchange::Settings {
-            node_id: node_id.to_owned(),
-            redelivery_after: time::Duration::seconds(300),
-            ..exchange::Settings::default()
-        },
-        pg_schema,
-        ..NodeOptions::new(Backend::Postgres)
-    };
-    let a = TestNode::start_with(options("node-a", taken_at, None)).await;
-    let b = TestNode::start_with(options("node-b", later, a.pg_schema.clone())).await;
+    let a = TestNode::start_with(node_options("node-a", Some(taken_at), None)).await;
+    let b = TestNode::start_with(node_options("node-b", Some(later), a.pg_schema.clone())).await;
     let provider = Ims::provider();
     let request_id = send_request(a.addr, &Ims::consumer()).await;
 
@@ -290,10 +285,7 @@ async fn request_taken_on_a_but_not_acked_is_redelivered_by_b_after_the_delay() 
         panic!("node B does not redeliver: {}", on_b.xml)
     };
     assert_eq!(redelivered.data.message_id, request_id);
-    assert!(matches!(
-        ack(b.addr, &provider, &request_id).await.kind,
-        ReplyKind::Acknowledged
-    ));
+    assert_acked(b.addr, &provider, &request_id).await;
     assert_eq!(
         journal_counts(&a, store::journal::OP_DELIVERED).await.len(),
         1

@@ -698,3 +698,40 @@ fn unsigned_send_request(message_id: &str) -> String {
          </t:SenderProvidedRequestData></t:SendRequestRequest></soap:Body></soap:Envelope>"
     )
 }
+
+#[test]
+fn serve_restart_keeps_the_node_key_and_the_queued_request() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let cert_path = dir.path().join("var/keys/node/cert.pem");
+    let payload = fixtures().join("payloads/echo-request.xml");
+    let payload = payload.to_str().expect("utf-8 path");
+
+    let first = Served::start(dir.path(), &node_toml(), &[]);
+    let cert = std::fs::read_to_string(&cert_path).expect("node cert");
+    let sent = client(
+        &first,
+        dir.path(),
+        "CONSUMER01",
+        &["send-request", "--payload", payload],
+    );
+    assert_stops_on_sigterm(first);
+    let second = Served::start(dir.path(), &node_toml(), &[]);
+    let raw = client_output(&second, dir.path(), "PROVIDER01", &["--raw", "get-request"]);
+    let got = Fields::parse(&text(&raw.stdout));
+
+    assert_eq!(
+        std::fs::read_to_string(&cert_path).expect("node cert"),
+        cert
+    );
+    let cert_base64: String = cert.lines().filter(|l| !l.starts_with("-----")).collect();
+    let raw = text(&raw.stdout);
+    let smev_signature = &raw[raw.find("SMEVSignature>").expect("ЭП-СМЭВ")..];
+    assert!(smev_signature.contains(&cert_base64), "{smev_signature}");
+    assert!(!second
+        .seen
+        .iter()
+        .any(|l| l.contains("generated a development key")));
+    assert_eq!(got.get("request-message-id"), sent.get("message-id"));
+    assert_eq!(got.get("signature SMEVSignature"), "valid");
+    assert_stops_on_sigterm(second);
+}

@@ -616,3 +616,80 @@ fn openssl_made_signature_without_prefix_verifies_with_smevgate() {
         "{other_report}"
     );
 }
+
+/// `smevgate transform FILE` of `input`; the output whatever the status.
+fn transform(work: &Workdir, input: &str) -> Output {
+    work.write("fragment.xml", input);
+    work.run(
+        env!("CARGO_BIN_EXE_smevgate"),
+        &["transform", "fragment.xml"],
+    )
+}
+
+#[test]
+fn transform_of_b01_vectors_prints_the_expected_octets() {
+    let work = Workdir::new();
+    let element_prefixes = (
+        concat!(
+            r#"<a:Root xmlns:a="urn://fake/A" xmlns:b="urn://fake/B" xmlns:unused="urn://fake/U">"#,
+            "\n  <b:Left>\n    ",
+            r#"<Inner xmlns="urn://fake/C">x</Inner>"#,
+            "\n    ",
+            r#"<c:Again xmlns:c="urn://fake/B">y</c:Again>"#,
+            "\n  </b:Left>\n  ",
+            r#"<b:Right><z:Deep xmlns:z="urn://fake/C"/></b:Right>"#,
+            "\n</a:Root>\n"
+        ),
+        concat!(
+            r#"<ns1:Root xmlns:ns1="urn://fake/A"><ns2:Left xmlns:ns2="urn://fake/B">"#,
+            r#"<ns3:Inner xmlns:ns3="urn://fake/C">x</ns3:Inner><ns2:Again>y</ns2:Again>"#,
+            r#"</ns2:Left><ns4:Right xmlns:ns4="urn://fake/B">"#,
+            r#"<ns5:Deep xmlns:ns5="urn://fake/C"></ns5:Deep></ns4:Right></ns1:Root>"#
+        ),
+    );
+    let attributes = (
+        concat!(
+            r#"<r xmlns="urn://fake/R" xmlns:p="urn://fake/P" xmlns:k="urn://fake/0" "#,
+            r#"b="2" p:z="3" a="1" k:y="4"/>"#
+        ),
+        concat!(
+            r#"<ns1:r xmlns:ns1="urn://fake/R" xmlns:ns2="urn://fake/0" "#,
+            r#"xmlns:ns3="urn://fake/P" ns2:y="4" ns3:z="3" a="1" b="2"></ns1:r>"#
+        ),
+    );
+
+    for (input, expected) in [element_prefixes, attributes] {
+        let out = transform(&work, input);
+
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(String::from_utf8_lossy(&out.stdout), expected);
+    }
+}
+
+#[test]
+fn transform_refuses_unqualified_element_and_xml_attribute() {
+    let work = Workdir::new();
+    let cases = [
+        (
+            r#"<a:R xmlns:a="urn://fake/A"><u>1</u></a:R>"#,
+            "element `u` has no namespace",
+        ),
+        (
+            r#"<a:R xmlns:a="urn://fake/A" xml:lang="ru"/>"#,
+            "attribute `xml:lang` cannot be given a generated prefix",
+        ),
+    ];
+
+    for (input, message) in cases {
+        let out = transform(&work, input);
+
+        assert_eq!(out.status.code(), Some(1), "{input}");
+        assert!(out.stdout.is_empty(), "{input}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(message), "{stderr}");
+    }
+}

@@ -564,31 +564,48 @@ fn openssl_resigned_without_prefix(work: &Workdir, signed: &str, key: &str) -> S
         .replace("<ds:", "<")
         .replace("</ds:", "</")
         .replace("xmlns:ds=", "xmlns=");
-    let open = "<SignedInfo>";
-    let info_start = signature.find(open).expect("SignedInfo");
-    let info_end = signature.find("</SignedInfo>").expect("closed");
-    work.write(
-        "plain-signed-info.xml",
-        format!(
-            "<SignedInfo xmlns=\"http://www.w3.org/2000/09/xmldsig#\">{}</SignedInfo>",
-            &signature[info_start + open.len()..info_end]
-        ),
+    let rewritten = format!("{}{signature}{}", &signed[..start], &signed[end..]);
+    openssl_resigned(work, &rewritten, "", key)
+}
+
+/// `envelope` with the SignatureValue replaced by OpenSSL's signature with
+/// `key` over exc-c14n of its SignedInfo (xmldsig prefix `prefix`, "" for
+/// the default namespace), so that only the digest decides.
+fn openssl_resigned(work: &Workdir, envelope: &str, prefix: &str, key: &str) -> String {
+    let (open, close) = (
+        format!("<{prefix}SignedInfo>"),
+        format!("</{prefix}SignedInfo>"),
     );
-    let canonical = work.ok("xmllint", &["--exc-c14n", "plain-signed-info.xml"]);
-    work.write("plain-signed-info.c14n", canonical);
-    work.openssl(&[
+    let start = envelope.find(&open).expect("SignedInfo") + open.len();
+    let end = envelope.find(&close).expect("closed");
+    let declaration = match prefix.strip_suffix(':') {
+        Some(name) => format!("xmlns:{name}"),
+        None => "xmlns".to_owned(),
+    };
+    let standalone = format!(
+        "<{prefix}SignedInfo {declaration}=\"http://www.w3.org/2000/09/xmldsig#\">{}{close}",
+        &envelope[start..end]
+    );
+    work.write("resigned-info.xml", standalone);
+    let canonical = work.ok("xmllint", &["--exc-c14n", "resigned-info.xml"]);
+    work.write("resigned-info.c14n", canonical);
+    let sign = [
         "dgst",
         "-md_gost12_256",
         "-sign",
         key,
         "-out",
-        "plain.sig",
-        "plain-signed-info.c14n",
-    ]);
-    let value = base64::engine::general_purpose::STANDARD.encode(work.read("plain.sig"));
-    let old_value = element_text(signed, "SignatureValue");
-    let signature = signature.replace(old_value, &value);
-    format!("{}{signature}{}", &signed[..start], &signed[end..])
+        "resigned.sig",
+    ];
+    work.openssl(&[&sign[..], &["resigned-info.c14n"]].concat());
+    let value = base64::engine::general_purpose::STANDARD.encode(work.read("resigned.sig"));
+    let (open, close) = (
+        format!("<{prefix}SignatureValue>"),
+        format!("</{prefix}SignatureValue>"),
+    );
+    let start = envelope.find(&open).expect("SignatureValue") + open.len();
+    let end = envelope.find(&close).expect("closed");
+    format!("{}{value}{}", &envelope[..start], &envelope[end..])
 }
 
 #[test]
@@ -692,4 +709,72 @@ fn transform_refuses_unqualified_element_and_xml_attribute() {
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(stderr.contains(message), "{stderr}");
     }
+}
+
+#[test]
+fn digest_over_plain_exc_c14n_fails_even_with_a_valid_signature_value() {
+    let work = Workdir::new();
+    let signed = work.signed_send_request();
+    let target = &UNSIGNED_SEND_REQUEST[UNSIGNED_SEND_REQUEST
+        .find("<t:SenderProvidedRequestData")
+        .expect("target")
+        ..UNSIGNED_SEND_REQUEST
+            .find("</t:SendRequestRequest>")
+            .expect("end")];
+    let types = "urn://x-artefacts-smev-gov-ru/services/message-exchange/types/1.3";
+    let standalone = target.replacen(
+        "<t:SenderProvidedRequestData ",
+        &format!("<t:SenderProvidedRequestData xmlns:t=\"{types}\" "),
+        1,
+    );
+    work.write("target.xml", standalone);
+    let plain = work.ok("xmllint", &["--exc-c14n", "target.xml"]);
+    work.write("plain.c14n", &plain);
+    let digest = work.ok(
+        "openssl",
+        &["dgst", "-md_gost12_256", "-binary", "plain.c14n"],
+    );
+    let digest = base64::engine::general_purpose::STANDARD.encode(digest);
+    let swapped = signed.replace(element_text(&signed, "DigestValue"), &digest);
+    work.write(
+        "plain-digest.xml",
+        openssl_resigned(&work, &swapped, "ds:", "keys/key.pem"),
+    );
+
+    let (code, report) = verify_result(&work, "plain-digest.xml");
+
+    assert!(
+        String::from_utf8_lossy(&plain).contains("xmlns:t="),
+        "plain c14n keeps prefixes"
+    );
+    assert_eq!(code, Some(1), "{report}");
+    assert!(report.contains("  digest:     FAILED\n"), "{report}");
+    assert!(report.contains("  value:      ok\n"), "{report}");
+    assert!(
+        report.contains("  verdict:    SignatureIsInvalid"),
+        "{report}"
+    );
+}
+
+#[test]
+fn reversed_transform_order_is_rejected_even_with_a_valid_signature_value() {
+    let work = Workdir::new();
+    let signed = work.signed_send_request();
+    let c14n =
+        r#"<ds:Transform Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"></ds:Transform>"#;
+    let smev = r#"<ds:Transform Algorithm="urn://smev-gov-ru/xmldsig/transform"></ds:Transform>"#;
+    let in_order = format!("{c14n}{smev}");
+    assert!(signed.contains(&in_order), "{signed}");
+    let reversed = signed.replace(&in_order, &format!("{smev}{c14n}"));
+    work.write(
+        "reversed.xml",
+        openssl_resigned(&work, &reversed, "ds:", "keys/key.pem"),
+    );
+
+    let (code, report) = verify_result(&work, "reversed.xml");
+
+    assert_eq!(code, Some(1), "{report}");
+    assert!(report.contains("  digest:     not checked\n"), "{report}");
+    let verdict = "verdict:    SignatureIsInvalid: transforms must be [exc-c14n, smev transform]";
+    assert!(report.contains(verdict), "{report}");
 }

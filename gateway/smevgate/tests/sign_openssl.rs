@@ -778,3 +778,63 @@ fn reversed_transform_order_is_rejected_even_with_a_valid_signature_value() {
     let verdict = "verdict:    SignatureIsInvalid: transforms must be [exc-c14n, smev transform]";
     assert!(report.contains(verdict), "{report}");
 }
+
+#[test]
+fn algorithm_uri_mismatches_are_rejected_before_any_crypto() {
+    let work = Workdir::new();
+    let signed = work.signed_send_request();
+    let prefix = "urn:ietf:params:xml:ns:cpxmlsec:algorithms:";
+    let cases = [
+        (
+            "gostr34102012-gostr34112012-256\"",
+            "gostr34102001-gostr3411\"",
+            "signature method `urn:ietf:params:xml:ns:cpxmlsec:algorithms:gostr34102001-gostr3411` \
+             is not part of the smev 3 profile",
+        ),
+        (
+            "gostr34112012-256\"",
+            "gostr34112012-512\"",
+            "algorithms mix gost generations",
+        ),
+    ];
+
+    for (from, to, message) in cases {
+        let (from, to) = (format!("{prefix}{from}"), format!("{prefix}{to}"));
+        assert!(signed.contains(&from), "{from}");
+        let mixed = signed.replace(&from, &to);
+        work.write(
+            "mixed.xml",
+            openssl_resigned(&work, &mixed, "ds:", "keys/key.pem"),
+        );
+
+        let (code, report) = verify_result(&work, "mixed.xml");
+
+        assert_eq!(code, Some(1), "{report}");
+        assert!(report.contains("  value:      not checked\n"), "{report}");
+        assert!(report.contains(message), "{report}");
+    }
+}
+
+#[test]
+fn signature_without_key_info_is_certificate_is_not_found() {
+    let work = Workdir::new();
+    let signed = work.signed_send_request();
+    let start = signed.find("<ds:KeyInfo>").expect("KeyInfo");
+    let end = signed.find("</ds:KeyInfo>").expect("closed") + "</ds:KeyInfo>".len();
+    work.write(
+        "bare.xml",
+        format!("{}{}", &signed[..start], &signed[end..]),
+    );
+
+    let (code, report) = verify_result(&work, "bare.xml");
+
+    assert_eq!(code, Some(1), "{report}");
+    assert!(
+        report.contains("  subject:    (no certificate)\n"),
+        "{report}"
+    );
+    assert!(
+        report.contains("  verdict:    CertificateIsNotFound\n"),
+        "{report}"
+    );
+}

@@ -329,6 +329,9 @@ fn kind_title(kind: ObjectKind) -> &'static str {
         ObjectKind::Organisation => "Карточка организации",
         ObjectKind::User => "Пользователь",
         ObjectKind::ApiToken => "API-токен",
+        ObjectKind::InformationSystem => "Информационная система",
+        ObjectKind::Certificate => "Сертификат",
+        ObjectKind::Service => "Вид сведений",
     }
 }
 

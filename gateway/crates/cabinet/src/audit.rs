@@ -27,6 +27,24 @@ pub enum AuditAction {
     ApiTokenIssued,
     /// An API token was revoked.
     ApiTokenRevoked,
+    /// An information system was registered.
+    SystemCreated,
+    /// An information system's name or type was changed.
+    SystemUpdated,
+    /// An information system was removed with its certificates.
+    SystemDeleted,
+    /// A certificate was added to an information system.
+    CertificateAdded,
+    /// A certificate was removed from an information system.
+    CertificateRemoved,
+    /// A service was registered.
+    ServiceCreated,
+    /// A service's description was changed.
+    ServiceUpdated,
+    /// A service was removed.
+    ServiceDeleted,
+    /// A service's payload schema was uploaded.
+    ServiceSchemaSet,
 }
 
 /// The kind of object an audit entry is about.
@@ -38,6 +56,12 @@ pub enum ObjectKind {
     User,
     /// An API token.
     ApiToken,
+    /// A registered information system (ИС).
+    InformationSystem,
+    /// A certificate of an information system.
+    Certificate,
+    /// A registered service (ВС).
+    Service,
 }
 
 /// Who is making a change, from where, and when.
@@ -85,7 +109,7 @@ pub struct AuditRecord {
 
 impl AuditAction {
     /// Every action.
-    pub const ALL: [AuditAction; 9] = [
+    pub const ALL: [AuditAction; 18] = [
         AuditAction::OrganisationCreated,
         AuditAction::OrganisationUpdated,
         AuditAction::UserCreated,
@@ -95,6 +119,15 @@ impl AuditAction {
         AuditAction::UserUnlocked,
         AuditAction::ApiTokenIssued,
         AuditAction::ApiTokenRevoked,
+        AuditAction::SystemCreated,
+        AuditAction::SystemUpdated,
+        AuditAction::SystemDeleted,
+        AuditAction::CertificateAdded,
+        AuditAction::CertificateRemoved,
+        AuditAction::ServiceCreated,
+        AuditAction::ServiceUpdated,
+        AuditAction::ServiceDeleted,
+        AuditAction::ServiceSchemaSet,
     ];
 
     /// The stored spelling.
@@ -109,6 +142,15 @@ impl AuditAction {
             AuditAction::UserUnlocked => "user.unlock",
             AuditAction::ApiTokenIssued => "api_token.issue",
             AuditAction::ApiTokenRevoked => "api_token.revoke",
+            AuditAction::SystemCreated => "information_system.create",
+            AuditAction::SystemUpdated => "information_system.update",
+            AuditAction::SystemDeleted => "information_system.delete",
+            AuditAction::CertificateAdded => "information_system.certificate_add",
+            AuditAction::CertificateRemoved => "information_system.certificate_remove",
+            AuditAction::ServiceCreated => "service.create",
+            AuditAction::ServiceUpdated => "service.update",
+            AuditAction::ServiceDeleted => "service.delete",
+            AuditAction::ServiceSchemaSet => "service.schema",
         }
     }
 
@@ -124,6 +166,15 @@ impl AuditAction {
                 ObjectKind::Organisation
             }
             AuditAction::ApiTokenIssued | AuditAction::ApiTokenRevoked => ObjectKind::ApiToken,
+            AuditAction::SystemCreated
+            | AuditAction::SystemUpdated
+            | AuditAction::SystemDeleted
+            | AuditAction::CertificateAdded
+            | AuditAction::CertificateRemoved => ObjectKind::InformationSystem,
+            AuditAction::ServiceCreated
+            | AuditAction::ServiceUpdated
+            | AuditAction::ServiceDeleted
+            | AuditAction::ServiceSchemaSet => ObjectKind::Service,
             _ => ObjectKind::User,
         }
     }
@@ -133,10 +184,13 @@ impl AuditAction {
 
 impl ObjectKind {
     /// Every kind.
-    pub const ALL: [ObjectKind; 3] = [
+    pub const ALL: [ObjectKind; 6] = [
         ObjectKind::Organisation,
         ObjectKind::User,
         ObjectKind::ApiToken,
+        ObjectKind::InformationSystem,
+        ObjectKind::Certificate,
+        ObjectKind::Service,
     ];
 
     /// The stored spelling.
@@ -145,6 +199,9 @@ impl ObjectKind {
             ObjectKind::Organisation => "organisation",
             ObjectKind::User => "user",
             ObjectKind::ApiToken => "api_token",
+            ObjectKind::InformationSystem => "information_system",
+            ObjectKind::Certificate => "certificate",
+            ObjectKind::Service => "service",
         }
     }
 

@@ -62,6 +62,7 @@ pub mod location;
 pub mod message;
 mod migrations;
 mod postgres;
+pub mod registry;
 mod sqlite;
 
 use std::time::Duration;

@@ -27,6 +27,11 @@ pub(crate) const SQLITE: &[Migration] = &[
         name: "0002_cabinet.sql",
         sql: include_str!("../migrations/sqlite/0002_cabinet.sql"),
     },
+    Migration {
+        version: 3,
+        name: "0003_registry.sql",
+        sql: include_str!("../migrations/sqlite/0003_registry.sql"),
+    },
 ];
 
 /// Migrations of the PostgreSQL backend.
@@ -40,6 +45,11 @@ pub(crate) const POSTGRES: &[Migration] = &[
         version: 2,
         name: "0002_cabinet.sql",
         sql: include_str!("../migrations/postgres/0002_cabinet.sql"),
+    },
+    Migration {
+        version: 3,
+        name: "0003_registry.sql",
+        sql: include_str!("../migrations/postgres/0003_registry.sql"),
     },
 ];
 

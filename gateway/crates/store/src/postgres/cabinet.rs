@@ -666,7 +666,7 @@ fn decode_token(row: &Row) -> ApiToken {
     }
 }
 
-async fn insert_audit(tx: &Transaction<'_>, entry: &AuditEntry) -> SqlResult<()> {
+pub(super) async fn insert_audit(tx: &Transaction<'_>, entry: &AuditEntry) -> SqlResult<()> {
     let remote = entry.remote.map(|ip| ip.to_string());
     tx.execute(
         INSERT_AUDIT,

@@ -748,7 +748,7 @@ impl RawToken {
     }
 }
 
-fn insert_audit(tx: &Transaction<'_>, entry: &AuditEntry) -> SqlResult<i64> {
+pub(super) fn insert_audit(tx: &Transaction<'_>, entry: &AuditEntry) -> SqlResult<i64> {
     tx.execute(
         "INSERT INTO audit_journal (at, actor, remote, action, object_kind, object_id,
              before_json, after_json)

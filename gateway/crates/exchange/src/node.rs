@@ -1,7 +1,7 @@
 //! A node: the shared state of one gateway process and the entry point
 //! [`Node::handle_soap`] that runs one exchange from bytes to reply.
 
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, PoisonError, RwLock};
 
 use time::OffsetDateTime;
 use wire::{Fault, Operation, Version};
@@ -35,6 +35,8 @@ pub struct NodeParts {
 /// One gateway node.
 pub struct Node {
     registry: RwLock<Arc<Registry>>,
+    pub(crate) base_registry: RwLock<Arc<Registry>>,
+    pub(crate) registry_seen: crate::registry_source::Seen,
     pub(crate) store: store::Store,
     pub(crate) signer: NodeSigner,
     pub(crate) clock: SharedClock,
@@ -75,7 +77,9 @@ impl Node {
     /// [`SchemaLoadError`] if an embedded schema does not compile.
     pub fn new(parts: NodeParts) -> Result<Node, SchemaLoadError> {
         Ok(Node {
+            base_registry: RwLock::new(Arc::new(parts.registry.clone())),
             registry: RwLock::new(Arc::new(parts.registry)),
+            registry_seen: Default::default(),
             store: parts.store,
             signer: parts.signer,
             clock: parts.clock,
@@ -93,13 +97,24 @@ impl Node {
         }
     }
 
-    /// Swaps in a new registry; exchanges already running keep the old one.
+    /// Swaps in a new configured registry; exchanges already running keep
+    /// the old one. Stored systems and services join it at the next reload
+    /// ([`Node::reload_registry`]).
     pub fn replace_registry(&self, registry: Registry) {
-        let mut guard = match self.registry.write() {
-            Ok(guard) => guard,
-            Err(poisoned) => poisoned.into_inner(),
-        };
-        *guard = Arc::new(registry);
+        let registry = Arc::new(registry);
+        *self
+            .base_registry
+            .write()
+            .unwrap_or_else(PoisonError::into_inner) = registry.clone();
+        self.swap_registry(registry);
+    }
+
+    /// Swaps in the registry new exchanges see.
+    pub(crate) fn swap_registry(&self, registry: Arc<Registry>) {
+        *self
+            .registry
+            .write()
+            .unwrap_or_else(PoisonError::into_inner) = registry;
     }
 
     /// The node's store.
@@ -159,6 +174,7 @@ impl Node {
         if let Err(error) = check_content_type(content_type) {
             return self.fault_reply(bare_refusal(error)).await;
         }
+        self.refresh_registry_if_due().await;
         let now = self.clock.now();
         let checked = match check::check(self, bytes, now) {
             Ok(checked) => checked,

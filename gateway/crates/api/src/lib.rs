@@ -27,7 +27,7 @@
 //! - [`body`], [`precondition`], [`instant`] — request bodies, `If-Match`
 //!   and `ETag`, RFC 3339 times.
 //! - [`session`], [`organisation`], [`users`], [`tokens`], [`audit`],
-//!   [`journal`] — one module per resource: its JSON types and handlers.
+//!   [`journal`], [`systems`], [`services`] — one module per resource: its JSON types and handlers.
 //! - [`openapi`] — the OpenAPI 3.1 document.
 
 #![forbid(unsafe_code)]
@@ -43,8 +43,10 @@ pub mod organisation;
 pub mod precondition;
 pub mod problem;
 pub mod routes;
+pub mod services;
 pub mod session;
 pub mod state;
+pub mod systems;
 pub mod tokens;
 pub mod users;
 

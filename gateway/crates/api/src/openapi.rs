@@ -183,6 +183,11 @@ fn success(endpoint: Endpoint) -> (u16, Option<&'static str>) {
         Endpoint::Audit => (200, Some("AuditList")),
         Endpoint::Journal => (200, Some("JournalList")),
         Endpoint::OpenApi => (200, None),
+        Endpoint::ListSystems | Endpoint::ListServices => (200, None),
+        Endpoint::CreateSystem | Endpoint::CreateService | Endpoint::AddCertificate => (201, None),
+        Endpoint::GetSystem | Endpoint::PutSystem | Endpoint::RemoveCertificate => (200, None),
+        Endpoint::GetService | Endpoint::PutService | Endpoint::PutServiceSchema => (200, None),
+        Endpoint::DeleteSystem | Endpoint::DeleteService => (204, None),
     }
 }
 

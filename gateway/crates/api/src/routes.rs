@@ -11,7 +11,9 @@ use cabinet::Action;
 
 use crate::problem::ApiError;
 use crate::state::ApiState;
-use crate::{audit, auth, journal, openapi, organisation, session, tokens, users};
+use crate::{
+    audit, auth, journal, openapi, organisation, services, session, systems, tokens, users,
+};
 
 /// Prefix of every API path.
 pub const PREFIX: &str = "/api/v1";
@@ -77,6 +79,32 @@ pub enum Endpoint {
     Journal,
     /// This API's OpenAPI document.
     OpenApi,
+    /// Every stored information system.
+    ListSystems,
+    /// Register an information system.
+    CreateSystem,
+    /// One information system.
+    GetSystem,
+    /// Replace an information system's name and kind.
+    PutSystem,
+    /// Remove an information system.
+    DeleteSystem,
+    /// Upload a certificate of an information system.
+    AddCertificate,
+    /// Remove a certificate of an information system.
+    RemoveCertificate,
+    /// Every stored service.
+    ListServices,
+    /// Register a service.
+    CreateService,
+    /// One service.
+    GetService,
+    /// Replace a service's description.
+    PutService,
+    /// Remove a service.
+    DeleteService,
+    /// Upload a service's payload schema.
+    PutServiceSchema,
 }
 
 /// One route: method and path (under [`PREFIX`]), what it does, who may.
@@ -226,6 +254,97 @@ pub const ROUTES: &[Route] = &[
     ),
     route(
         Verb::Get,
+        "/systems",
+        Endpoint::ListSystems,
+        Access::Requires(Action::ManageInformationSystems),
+        "Информационные системы",
+    ),
+    route(
+        Verb::Post,
+        "/systems",
+        Endpoint::CreateSystem,
+        Access::Requires(Action::ManageInformationSystems),
+        "Зарегистрировать информационную систему",
+    ),
+    route(
+        Verb::Get,
+        "/systems/{mnemonic}",
+        Endpoint::GetSystem,
+        Access::Requires(Action::ManageInformationSystems),
+        "Информационная система",
+    ),
+    route(
+        Verb::Put,
+        "/systems/{mnemonic}",
+        Endpoint::PutSystem,
+        Access::Requires(Action::ManageInformationSystems),
+        "Изменить информационную систему",
+    ),
+    route(
+        Verb::Delete,
+        "/systems/{mnemonic}",
+        Endpoint::DeleteSystem,
+        Access::Requires(Action::ManageInformationSystems),
+        "Удалить информационную систему",
+    ),
+    route(
+        Verb::Post,
+        "/systems/{mnemonic}/certificates",
+        Endpoint::AddCertificate,
+        Access::Requires(Action::ManageInformationSystems),
+        "Загрузить сертификат ИС (PEM или DER)",
+    ),
+    route(
+        Verb::Delete,
+        "/systems/{mnemonic}/certificates/{fingerprint}",
+        Endpoint::RemoveCertificate,
+        Access::Requires(Action::ManageInformationSystems),
+        "Удалить сертификат ИС",
+    ),
+    route(
+        Verb::Get,
+        "/services",
+        Endpoint::ListServices,
+        Access::Requires(Action::ManageServices),
+        "Виды сведений",
+    ),
+    route(
+        Verb::Post,
+        "/services",
+        Endpoint::CreateService,
+        Access::Requires(Action::ManageServices),
+        "Зарегистрировать вид сведений",
+    ),
+    route(
+        Verb::Get,
+        "/services/{id}",
+        Endpoint::GetService,
+        Access::Requires(Action::ManageServices),
+        "Вид сведений",
+    ),
+    route(
+        Verb::Put,
+        "/services/{id}",
+        Endpoint::PutService,
+        Access::Requires(Action::ManageServices),
+        "Изменить вид сведений",
+    ),
+    route(
+        Verb::Delete,
+        "/services/{id}",
+        Endpoint::DeleteService,
+        Access::Requires(Action::ManageServices),
+        "Удалить вид сведений",
+    ),
+    route(
+        Verb::Put,
+        "/services/{id}/schema",
+        Endpoint::PutServiceSchema,
+        Access::Requires(Action::ManageServices),
+        "Загрузить XSD-схему вида сведений",
+    ),
+    route(
+        Verb::Get,
         "/openapi.json",
         Endpoint::OpenApi,
         Access::Public,
@@ -280,6 +399,19 @@ impl Endpoint {
             Endpoint::Audit => on(filter, audit::list),
             Endpoint::Journal => on(filter, journal::list),
             Endpoint::OpenApi => on(filter, openapi::get),
+            Endpoint::ListSystems => on(filter, systems::list),
+            Endpoint::CreateSystem => on(filter, systems::create),
+            Endpoint::GetSystem => on(filter, systems::get),
+            Endpoint::PutSystem => on(filter, systems::put),
+            Endpoint::DeleteSystem => on(filter, systems::delete),
+            Endpoint::AddCertificate => on(filter, systems::add_certificate),
+            Endpoint::RemoveCertificate => on(filter, systems::remove_certificate),
+            Endpoint::ListServices => on(filter, services::list),
+            Endpoint::CreateService => on(filter, services::create),
+            Endpoint::GetService => on(filter, services::get),
+            Endpoint::PutService => on(filter, services::put),
+            Endpoint::DeleteService => on(filter, services::delete),
+            Endpoint::PutServiceSchema => on(filter, services::put_schema),
         }
     }
 }

@@ -213,8 +213,8 @@ fn text(bytes: &[u8]) -> String {
 }
 
 /// Runs one `smevgate client` operation as `system`; requires exit 0.
-fn client(served: &Served, dir: &Path, system: &str, operation: &[&str]) -> Fields {
-    let output = client_output(served, dir, system, operation);
+fn client(served: &Served, dir: &Path, version: &str, system: &str, operation: &[&str]) -> Fields {
+    let output = client_output(served, dir, version, system, operation);
     assert!(
         output.status.success(),
         "client {operation:?}: {}{}",
@@ -224,7 +224,14 @@ fn client(served: &Served, dir: &Path, system: &str, operation: &[&str]) -> Fiel
     Fields::parse(&text(&output.stdout))
 }
 
-fn client_output(served: &Served, dir: &Path, system: &str, operation: &[&str]) -> Output {
+/// Runs one `smevgate client` operation speaking schema `version`.
+fn client_output(
+    served: &Served,
+    dir: &Path,
+    version: &str,
+    system: &str,
+    operation: &[&str],
+) -> Output {
     let config = node_toml();
     smevgate_in(dir)
         .arg("client")
@@ -236,7 +243,7 @@ fn client_output(served: &Served, dir: &Path, system: &str, operation: &[&str]) 
             "--target",
             &served.url(),
             "--version",
-            "1.3",
+            version,
         ])
         .args(operation)
         .output()
@@ -281,12 +288,13 @@ fn http_exchange(addr: &str, head: &str, body: &str) -> (u16, String) {
 
 /// The consumer's request reaches the provider and is acked; a second ack
 /// of it is refused.
-fn request_leg(served: &Served, dir: &Path) -> (String, String) {
+fn request_leg(served: &Served, dir: &Path, version: &str) -> (String, String) {
     let payload = fixtures().join("payloads/echo-request.xml");
     let payload = payload.to_str().expect("utf-8 path");
     let sent = client(
         served,
         dir,
+        version,
         "CONSUMER01",
         &["send-request", "--payload", payload],
     );
@@ -296,7 +304,7 @@ fn request_leg(served: &Served, dir: &Path) -> (String, String) {
     assert_eq!(sent.get("status"), "requestIsQueued");
     let request_id = sent.get("message-id").to_owned();
 
-    let got = client(served, dir, "PROVIDER01", &["get-request"]);
+    let got = client(served, dir, version, "PROVIDER01", &["get-request"]);
     assert_eq!(got.get("message-id"), request_id);
     assert_eq!(got.get("request-message-id"), request_id);
     assert_eq!(
@@ -310,9 +318,9 @@ fn request_leg(served: &Served, dir: &Path) -> (String, String) {
     );
     let reply_to = got.get("reply-to").to_owned();
 
-    let acked = client(served, dir, "PROVIDER01", &["ack", &request_id]);
+    let acked = client(served, dir, version, "PROVIDER01", &["ack", &request_id]);
     assert_eq!(acked.get("ack"), "ok");
-    let again = client_output(served, dir, "PROVIDER01", &["ack", &request_id]);
+    let again = client_output(served, dir, version, "PROVIDER01", &["ack", &request_id]);
     assert_eq!(again.status.code(), Some(1));
     assert_eq!(
         Fields::parse(&text(&again.stdout)).get("fault"),
@@ -322,22 +330,28 @@ fn request_leg(served: &Served, dir: &Path) -> (String, String) {
 }
 
 /// The provider answers; the consumer gets a status, then the response.
-fn response_leg(served: &Served, dir: &Path, request_id: &str, reply_to: &str) -> Walk {
+fn response_leg(
+    served: &Served,
+    dir: &Path,
+    version: &str,
+    request_id: &str,
+    reply_to: &str,
+) -> Walk {
     let payload = fixtures().join("payloads/echo-response.xml");
     let payload = payload.to_str().expect("utf-8 path");
     let answer = ["send-response", "--to", reply_to, "--payload", payload];
-    let answered = client(served, dir, "PROVIDER01", &answer);
+    let answered = client(served, dir, version, "PROVIDER01", &answer);
     assert_eq!(answered.get("message-type"), "RESPONSE");
     let response_id = answered.get("message-id").to_owned();
 
-    let status = client(served, dir, "CONSUMER01", &["get-response"]);
+    let status = client(served, dir, version, "CONSUMER01", &["get-response"]);
     assert_eq!(status.get("original-message-id"), request_id);
     assert_eq!(status.get("async-status"), "underProcessing");
     assert_eq!(status.get("signature SMEVSignature"), "valid");
     let status_id = status.get("message-id").to_owned();
-    client(served, dir, "CONSUMER01", &["ack", &status_id]);
+    client(served, dir, version, "CONSUMER01", &["ack", &status_id]);
 
-    let response = client(served, dir, "CONSUMER01", &["get-response"]);
+    let response = client(served, dir, version, "CONSUMER01", &["get-response"]);
     assert_eq!(response.get("message-id"), response_id);
     assert_eq!(response.get("original-message-id"), request_id);
     assert_eq!(response.get("sender"), "PROVIDER01");
@@ -346,13 +360,13 @@ fn response_leg(served: &Served, dir: &Path, request_id: &str, reply_to: &str) -
         "{urn://smevgate.test/echo/1.0.0}EchoResponse"
     );
     assert_eq!(response.get("signature SMEVSignature"), "valid");
-    client(served, dir, "CONSUMER01", &["ack", &response_id]);
+    client(served, dir, version, "CONSUMER01", &["ack", &response_id]);
 
-    let empty = client(served, dir, "CONSUMER01", &["get-response"]);
+    let empty = client(served, dir, version, "CONSUMER01", &["get-response"]);
     assert_eq!(empty.get("queue"), "empty");
-    let delivered = client(served, dir, "PROVIDER01", &["get-status"]);
+    let delivered = client(served, dir, version, "PROVIDER01", &["get-status"]);
     assert_eq!(delivered.get("original-message-id"), response_id);
-    assert_eq!(delivered.get("status"), "messageIsDelivered");
+    assert_eq!(delivered.get("status"), delivered_status(version));
     Walk {
         request_id: request_id.to_owned(),
         status_id,
@@ -360,9 +374,17 @@ fn response_leg(served: &Served, dir: &Path, request_id: &str, reply_to: &str) -
     }
 }
 
-fn walkthrough(served: &Served, dir: &Path) -> Walk {
-    let (request_id, reply_to) = request_leg(served, dir);
-    response_leg(served, dir, &request_id, &reply_to)
+/// The interaction status of a delivered response: 1.3 renamed it.
+fn delivered_status(version: &str) -> &'static str {
+    match version {
+        "1.3" => "messageIsDelivered",
+        _ => "responseIsDelivered",
+    }
+}
+
+fn walkthrough(served: &Served, dir: &Path, version: &str) -> Walk {
+    let (request_id, reply_to) = request_leg(served, dir, version);
+    response_leg(served, dir, version, &request_id, &reply_to)
 }
 
 /// `smevgate journal --json` with `args`, one JSON object per line.
@@ -488,7 +510,7 @@ fn serve_on_sqlite_runs_the_walkthrough_journals_it_and_stops_on_sigterm() {
         (200, "ready\n".to_owned())
     );
 
-    let walk = walkthrough(&served, dir.path());
+    let walk = walkthrough(&served, dir.path(), "1.3");
     let config = node_toml();
     let config = config.to_str().expect("utf-8 path");
     assert_journal(dir.path(), &["--config", config], &walk);
@@ -506,7 +528,7 @@ fn serve_on_postgres_schema_runs_the_walkthrough_and_journals_it() {
         http_get(&served.addr, "/readyz"),
         (200, "ready\n".to_owned())
     );
-    let walk = walkthrough(&served, dir.path());
+    let walk = walkthrough(&served, dir.path(), "1.3");
     assert_journal(dir.path(), &["--database-url", &url], &walk);
     assert_stops_on_sigterm(served);
 
@@ -677,7 +699,7 @@ fn envelope_signed_by_sign_command_is_accepted_by_the_node() {
 
     assert_eq!(status, 200, "{body}");
     assert!(body.contains("requestIsQueued"), "{body}");
-    let got = client(&served, dir.path(), "PROVIDER01", &["get-request"]);
+    let got = client(&served, dir.path(), "1.3", "PROVIDER01", &["get-request"]);
     assert_eq!(got.get("request-message-id"), id);
     assert_eq!(got.get("sender"), "CONSUMER01");
     assert_stops_on_sigterm(served);
@@ -711,12 +733,19 @@ fn serve_restart_keeps_the_node_key_and_the_queued_request() {
     let sent = client(
         &first,
         dir.path(),
+        "1.3",
         "CONSUMER01",
         &["send-request", "--payload", payload],
     );
     assert_stops_on_sigterm(first);
     let second = Served::start(dir.path(), &node_toml(), &[]);
-    let raw = client_output(&second, dir.path(), "PROVIDER01", &["--raw", "get-request"]);
+    let raw = client_output(
+        &second,
+        dir.path(),
+        "1.3",
+        "PROVIDER01",
+        &["--raw", "get-request"],
+    );
     let got = Fields::parse(&text(&raw.stdout));
 
     assert_eq!(
@@ -734,4 +763,28 @@ fn serve_restart_keeps_the_node_key_and_the_queued_request() {
     assert_eq!(got.get("request-message-id"), sent.get("message-id"));
     assert_eq!(got.get("signature SMEVSignature"), "valid");
     assert_stops_on_sigterm(second);
+}
+
+#[test]
+fn serve_speaks_1_1_and_1_2_clients_through_the_walkthrough() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let served = Served::start(dir.path(), &node_toml(), &[]);
+
+    let walks = ["1.1", "1.2"].map(|version| walkthrough(&served, dir.path(), version));
+
+    let config = node_toml();
+    let config = config.to_str().expect("utf-8 path");
+    let all = journal(dir.path(), &["--config", config]);
+    for walk in &walks {
+        let sends = all
+            .iter()
+            .filter(|e| field(e, "message_id") == walk.request_id);
+        assert_eq!(
+            sends
+                .filter(|e| field(e, "operation") == "SendRequest")
+                .count(),
+            1
+        );
+    }
+    assert_stops_on_sigterm(served);
 }

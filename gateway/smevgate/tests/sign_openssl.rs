@@ -856,5 +856,5 @@ fn keys_generate_over_a_readable_key_file_leaves_it_owner_only() {
 
     let pem = String::from_utf8(work.read("keys/key.pem")).expect("ascii");
     assert!(pem.starts_with("-----BEGIN PRIVATE KEY-----\n"), "{pem}");
-    assert_eq!(file_mode(&key), 0o600);
+    assert_eq!(format!("{:o}", file_mode(&key)), "600");
 }

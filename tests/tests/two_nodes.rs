@@ -201,7 +201,29 @@ async fn response_sent_via_node_b_reaches_consumer_polling_node_a() {
         "{}",
         empty.xml
     );
+    assert_journal_nodes(&a, &request_id, &response_id).await;
     stop(a, b).await;
+}
+
+/// Each journal entry names the node that did the work.
+async fn assert_journal_nodes(node: &TestNode, request_id: &str, response_id: &str) {
+    let records = node
+        .node
+        .store()
+        .query(&store::JournalFilter::default())
+        .await
+        .expect("journal reads");
+    let node_of = |operation: &str, id: &str| {
+        records
+            .iter()
+            .find(|r| r.entry.operation == operation && r.entry.message_id.as_deref() == Some(id))
+            .map(|r| r.entry.node_id.clone())
+            .unwrap_or_else(|| panic!("no {operation} of {id}"))
+    };
+    assert_eq!(node_of("SendRequest", request_id), "node-a");
+    assert_eq!(node_of(store::journal::OP_DELIVERED, request_id), "node-b");
+    assert_eq!(node_of("SendResponse", response_id), "node-b");
+    assert_eq!(node_of(store::journal::OP_DELIVERED, response_id), "node-a");
 }
 
 /// The consumer's next GetResponse item from `addr`; panics on anything else.

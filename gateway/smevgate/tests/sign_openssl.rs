@@ -36,13 +36,20 @@ const UNSIGNED_SEND_REQUEST: &str = concat!(
 );
 
 /// CASES.md B04: the input fragment.
-const B04_INPUT: &str = r#"<t:SenderProvidedRequestData xmlns:t="urn://x-artefacts-smev-gov-ru/services/message-exchange/types/1.1" Id="SIGNED_BY_CALLER">
-  <t:MessageID>77419000-d7b2-11ee-8aaa-000000000001</t:MessageID>
-  <MessagePrimaryContent xmlns="urn://x-artefacts-smev-gov-ru/services/message-exchange/types/basic/1.1">
-    <q:Query xmlns:q="urn://example.invalid/fake-service/1.0.0"><q:Code>X-000</q:Code></q:Query>
-  </MessagePrimaryContent>
-</t:SenderProvidedRequestData>
-"#;
+const B04_INPUT: &str = concat!(
+    r#"<t:SenderProvidedRequestData "#,
+    r#"xmlns:t="urn://x-artefacts-smev-gov-ru/services/message-exchange/types/1.1" "#,
+    r#"Id="SIGNED_BY_CALLER">"#,
+    "\n  ",
+    r#"<t:MessageID>77419000-d7b2-11ee-8aaa-000000000001</t:MessageID>"#,
+    "\n  ",
+    r#"<MessagePrimaryContent "#,
+    r#"xmlns="urn://x-artefacts-smev-gov-ru/services/message-exchange/types/basic/1.1">"#,
+    "\n    ",
+    r#"<q:Query xmlns:q="urn://example.invalid/fake-service/1.0.0">"#,
+    r#"<q:Code>X-000</q:Code></q:Query>"#,
+    "\n  </MessagePrimaryContent>\n</t:SenderProvidedRequestData>\n"
+);
 
 /// CASES.md B04: the expected digest-input octets.
 const B04_EXPECTED: &str = concat!(

@@ -26,6 +26,25 @@ pub const MATRIX: &[(&str, &str, u16, u16, u16)] = &[
     ("DELETE", "/tokens/{id}", 204, 403, 403),
     ("GET", "/audit", 200, 403, 200),
     ("GET", "/journal", 200, 403, 200),
+    ("GET", "/systems", 200, 403, 403),
+    ("POST", "/systems", 201, 403, 403),
+    ("GET", "/systems/{mnemonic}", 200, 403, 403),
+    ("PUT", "/systems/{mnemonic}", 200, 403, 403),
+    ("DELETE", "/systems/{mnemonic}", 204, 403, 403),
+    ("POST", "/systems/{mnemonic}/certificates", 201, 403, 403),
+    (
+        "DELETE",
+        "/systems/{mnemonic}/certificates/{fingerprint}",
+        200,
+        403,
+        403,
+    ),
+    ("GET", "/services", 200, 403, 403),
+    ("POST", "/services", 201, 403, 403),
+    ("GET", "/services/{id}", 200, 403, 403),
+    ("PUT", "/services/{id}", 200, 403, 403),
+    ("DELETE", "/services/{id}", 204, 403, 403),
+    ("PUT", "/services/{id}/schema", 200, 403, 403),
     ("GET", "/openapi.json", 200, 200, 200),
 ];
 
@@ -113,6 +132,9 @@ pub async fn call_for(
                 Call::new(method, ""),
             )
         }
+        (_, p) if p.starts_with("/systems") || p.starts_with("/services") => {
+            registry_call(cabinet, method, path, seq).await
+        }
         _ => (
             path.replace("{id}", &target.to_string()),
             Call::new(method, ""),
@@ -145,4 +167,91 @@ async fn bearer_for(
         return Some(cabinet.session_for(login, OffsetDateTime::now_utc()).await);
     }
     cabinet.bearer(subject).map(str::to_owned)
+}
+
+/// A request for a `/systems` or `/services` row, on objects made for it
+/// through the store (`seq` keeps their names apart).
+async fn registry_call(
+    cabinet: &Cabinet,
+    method: &'static str,
+    path: &str,
+    seq: usize,
+) -> (String, Call) {
+    let store = cabinet.store();
+    let context = super::fixture::setup_context();
+    let mnemonic = format!("MATRIX_{seq}");
+    let system = cabinet::SystemForm {
+        mnemonic: mnemonic.clone(),
+        name: "ИС матрицы".to_owned(),
+        kind: "ИС потребителя".to_owned(),
+    };
+    let service = cabinet::ServiceForm {
+        namespace: format!("urn://smevgate.test/matrix/{seq}"),
+        root: "MatrixRequest".to_owned(),
+        name: "ВС матрицы".to_owned(),
+        provider: smevgate_tests::PROVIDER.to_owned(),
+        format: "XML".to_owned(),
+        ..cabinet::ServiceForm::default()
+    };
+    let key = gost::SigningKey::generate(gost::ParamSet::CryptoProA);
+    let cert = gost::self_signed(&key, &mnemonic, None, 30);
+    let call = Call::new(method, "");
+    if path.starts_with("/systems") && path != "/systems" {
+        store.create_system(&system, &context).await.unwrap();
+    }
+    if path.starts_with("/services/") {
+        let id = store.create_service(&service, &context).await.unwrap().id;
+        let path = path.replace("{id}", &id.to_string());
+        return match method {
+            "PUT" if path.ends_with("/schema") => (path, call.json(&matrix_schema(seq))),
+            "PUT" => (path, call.if_match(1).json(&service_json(&service))),
+            "DELETE" => (path, call.if_match(1)),
+            _ => (path, call),
+        };
+    }
+    let path = path.replace("{mnemonic}", &mnemonic);
+    match (method, path.as_str()) {
+        ("POST", "/systems") => {
+            let body = json!({ "mnemonic": mnemonic, "name": "ИС", "kind": "ИС потребителя" });
+            (path, call.json(&body))
+        }
+        ("POST", "/services") => (path, call.json(&service_json(&service))),
+        ("PUT", _) => {
+            let body = json!({ "name": "Новое имя", "kind": "ИС поставщика" });
+            (path, call.if_match(1).json(&body))
+        }
+        ("DELETE", p) if p.contains("/certificates/") => {
+            let facts = exchange::registry_source::check_certificate(
+                cert.as_der(),
+                OffsetDateTime::now_utc(),
+            )
+            .unwrap();
+            store
+                .add_certificate(&mnemonic, facts, &context)
+                .await
+                .unwrap();
+            (path.replace("{fingerprint}", &cert.fingerprint()), call)
+        }
+        ("DELETE", _) => (path, call.if_match(1)),
+        ("POST", _) => (path, call.raw(cert.to_pem())),
+        _ => (path, call),
+    }
+}
+
+fn service_json(form: &cabinet::ServiceForm) -> serde_json::Value {
+    json!({
+        "namespace": form.namespace, "root": form.root, "name": form.name,
+        "provider": form.provider, "format": form.format,
+    })
+}
+
+fn matrix_schema(seq: usize) -> serde_json::Value {
+    use base64::Engine;
+    let xsd = format!(
+        r#"<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema"
+             targetNamespace="urn://smevgate.test/matrix/{seq}">
+             <xs:element name="MatrixRequest" type="xs:string"/></xs:schema>"#
+    );
+    let content = base64::engine::general_purpose::STANDARD.encode(xsd);
+    json!({ "entry": "m.xsd", "files": [{ "name": "m.xsd", "content_base64": content }] })
 }

@@ -865,3 +865,39 @@ fn keys_generate_over_a_readable_key_file_leaves_it_owner_only() {
     assert!(pem.starts_with("-----BEGIN PRIVATE KEY-----\n"), "{pem}");
     assert_eq!(format!("{:o}", file_mode(&key)), "600");
 }
+
+#[test]
+fn verify_at_outside_the_signer_certificate_period_is_certificate_is_expired() {
+    use time::format_description::well_known::Rfc3339;
+    let work = Workdir::new();
+    work.signed_send_request();
+    let now = time::OffsetDateTime::now_utc();
+    let instant = |at: time::OffsetDateTime| at.format(&Rfc3339).expect("formats");
+    let cases = [
+        (instant(now), Some(0), "valid"),
+        (
+            instant(now + time::Duration::days(31)),
+            Some(1),
+            "CertificateIsExpired",
+        ),
+        (
+            "2020-01-01T00:00:00Z".to_owned(),
+            Some(1),
+            "CertificateIsExpired",
+        ),
+    ];
+
+    for (at, code, verdict) in cases {
+        let out = work.run(
+            env!("CARGO_BIN_EXE_smevgate"),
+            &["verify", "signed.xml", "--at", &at],
+        );
+
+        let report = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), code, "{at}: {report}");
+        assert!(
+            report.contains(&format!("  verdict:    {verdict}\n")),
+            "{at}: {report}"
+        );
+    }
+}

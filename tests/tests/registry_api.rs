@@ -17,7 +17,7 @@ mod api {
 use api::client::{Answer, Call};
 use api::fixture::{Cabinet, Subject};
 use serde_json::{json, Value};
-use smevgate_tests::{message_id, Backend, Ims, PROVIDER};
+use smevgate_tests::{message_id, Backend, Ims, NodeOptions, TestNode, PROVIDER};
 use time::OffsetDateTime;
 
 const P: &str = ::api::PREFIX;
@@ -229,6 +229,39 @@ async fn registry_sqlite_new_system_and_service_work_without_restart() {
 #[tokio::test]
 async fn registry_postgres_new_system_and_service_work_without_restart() {
     registered_at_run_time_reaches_the_provider_until_the_cert_is_removed(Backend::Postgres).await;
+}
+
+/// A node sharing the PostgreSQL schema notices the change through
+/// `registry_version` on its next SOAP request.
+#[tokio::test]
+async fn registry_postgres_other_node_accepts_a_system_registered_elsewhere() {
+    let cabinet = Cabinet::start(Backend::Postgres).await;
+    let other = TestNode::start_with(NodeOptions {
+        pg_schema: cabinet.node.pg_schema.clone(),
+        ..NodeOptions::new(Backend::Postgres)
+    })
+    .await;
+    let ims = fresh_ims("ELSEWHERE01", 30);
+    register_system(&cabinet, &ims).await;
+    register_service(&cabinet).await;
+
+    let now = OffsetDateTime::now_utc();
+    let envelope = ims.send_request(wire::Version::V1_3, &message_id(now), &lookup_request("7"));
+    let sent = other.post(envelope, "urn:SendRequest").await;
+
+    assert_eq!(
+        sent.status, 500,
+        "the code must be four digits: {}",
+        sent.body
+    );
+    assert!(sent.body.contains("InvalidContent"), "{}", sent.body);
+    let envelope = ims.send_request(
+        wire::Version::V1_3,
+        &message_id(now),
+        &lookup_request("0007"),
+    );
+    let sent = other.post(envelope, "urn:SendRequest").await;
+    assert_eq!(sent.status, 200, "{}", sent.body);
 }
 
 #[tokio::test]

@@ -182,8 +182,8 @@ impl TestNode {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
-        if let (true, Some(schema)) = (self.owns_schema, &self.pg_schema) {
-            let _ = store::Store::drop_postgres_schema(PG_URL, schema).await;
+        if let (true, Some(schema)) = (self.owns_schema, self.pg_schema.take()) {
+            let _ = store::Store::drop_postgres_schema(PG_URL, &schema).await;
         }
     }
 }
@@ -192,6 +192,20 @@ impl Drop for TestNode {
     fn drop(&mut self) {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
+        }
+        // A schema this node made is dropped even when the test never
+        // called `stop` (a panic, an early return), on a thread of its own
+        // because Drop cannot await.
+        if let (true, Some(schema)) = (self.owns_schema, self.pg_schema.take()) {
+            let _ = std::thread::spawn(move || {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build();
+                if let Ok(runtime) = runtime {
+                    let _ = runtime.block_on(store::Store::drop_postgres_schema(PG_URL, &schema));
+                }
+            })
+            .join();
         }
     }
 }

@@ -3,7 +3,6 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::Context;
 use time::OffsetDateTime;
 
 use crate::config::{Config, ConfigError};
@@ -17,9 +16,19 @@ pub async fn build(config: &Config) -> anyhow::Result<exchange::Node> {
     let signer = node_signer(config)?;
     let registry = registry(config)?;
     let url = config.database_url();
-    let store = store::Store::open(&url)
-        .await
-        .with_context(|| format!("cannot open the store at {}", redact(&url)))?;
+    let store = match store::Store::open(&url).await {
+        Ok(store) => store,
+        Err(
+            error
+            @ (store::StoreError::InvalidUrl { .. } | store::StoreError::InvalidSchema { .. }),
+        ) => {
+            return Err(invalid("node.database_url", error.to_string()).into());
+        }
+        Err(error) => {
+            let context = format!("cannot open the store at {}", redact(&url));
+            return Err(anyhow::Error::new(error).context(context));
+        }
+    };
     let parts = exchange::NodeParts {
         registry,
         store,
@@ -37,7 +46,7 @@ pub async fn build(config: &Config) -> anyhow::Result<exchange::Node> {
 /// A database URL without its password, for messages.
 pub fn redact(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
-        (Some(scheme), Some(at)) if at > scheme => {
+        (Some(scheme), Some(at)) if at > scheme && url[scheme + 3..at].contains(':') => {
             let userinfo = &url[scheme + 3..at];
             let user = userinfo.split(':').next().unwrap_or("");
             format!("{}{user}:***{}", &url[..scheme + 3], &url[at..])
@@ -172,5 +181,6 @@ mod tests {
             "postgres://u:***@h:5432/db"
         );
         assert_eq!(redact("sqlite://var/x.db"), "sqlite://var/x.db");
+        assert_eq!(redact("postgres://u@h/db"), "postgres://u@h/db");
     }
 }

@@ -11,6 +11,10 @@ use crate::error::ExchangeError;
 use crate::message_id;
 use crate::node::Node;
 
+/// The Sender mnemonic of status messages the node produces itself, as SMEV
+/// writes it (brief §1.7).
+const SMEV: &str = "smev";
+
 /// Category of a request the provider has taken (`accepted`) or refused
 /// because ЭП-СМЭВ failed.
 fn request_category(accepted: bool) -> &'static str {
@@ -107,7 +111,6 @@ async fn enqueue_status(
 ) -> Result<(), ExchangeError> {
     let origin = about.message;
     let queue = store::QueueId::new(origin.sender.as_str(), about.queue);
-    let node_id = node.settings.node_id.as_str();
     let kind = store::MessageKind::Status;
     let entry = journal(
         node,
@@ -116,7 +119,7 @@ async fn enqueue_status(
         kind,
         about.category,
         &id,
-        node_id,
+        SMEV,
         &origin.sender,
     );
     let message = store::Message {
@@ -124,7 +127,7 @@ async fn enqueue_status(
         kind,
         schema_version: origin.schema_version.clone(),
         queue: queue.clone(),
-        sender: node_id.to_owned(),
+        sender: SMEV.to_owned(),
         recipient: origin.sender.clone(),
         payload: origin.payload.clone(),
         reply_to: None,

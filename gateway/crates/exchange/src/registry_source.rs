@@ -226,3 +226,106 @@ impl Node {
         due
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn now() -> OffsetDateTime {
+        OffsetDateTime::now_utc()
+    }
+
+    #[test]
+    fn check_certificate_gost_pem_and_der_give_the_same_facts() {
+        let key = gost::SigningKey::generate(gost::ParamSet::CryptoProA);
+        let cert = gost::self_signed(&key, "CHECK01", None, 30);
+
+        let from_pem = check_certificate(cert.to_pem().as_bytes(), now()).unwrap();
+        let from_der = check_certificate(cert.as_der(), now()).unwrap();
+
+        assert_eq!(from_pem, from_der);
+        assert_eq!(from_der.fingerprint, cert.fingerprint());
+        assert_eq!(from_der.der, cert.to_der());
+    }
+
+    #[test]
+    fn check_certificate_before_and_after_validity_is_refused() {
+        let key = gost::SigningKey::generate(gost::ParamSet::CryptoProA);
+        let cert = gost::self_signed(&key, "CHECK02", None, 30);
+        let later = cert.not_after() + time::Duration::seconds(1);
+        let earlier = cert.not_before() - time::Duration::seconds(1);
+
+        let expired = check_certificate(cert.as_der(), later);
+        let early = check_certificate(cert.as_der(), earlier);
+
+        assert_eq!(expired, Err(CertificateRefusal::Expired(cert.not_after())));
+        assert_eq!(
+            early,
+            Err(CertificateRefusal::NotYetValid(cert.not_before()))
+        );
+    }
+
+    #[test]
+    fn check_certificate_garbage_is_unparsable() {
+        let refused = check_certificate(b"not a certificate", now());
+        assert!(matches!(refused, Err(CertificateRefusal::Unparsable(_))));
+    }
+
+    #[test]
+    fn compile_schema_unresolved_type_names_it() {
+        let xsd = r#"<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema"
+            xmlns:t="urn:t" targetNamespace="urn:t">
+            <xs:element name="A" type="t:Nowhere"/></xs:schema>"#;
+        let files = SchemaFiles {
+            entry: "a.xsd".into(),
+            files: vec![("a.xsd".into(), xsd.as_bytes().to_vec())],
+        };
+
+        let messages = compile_schema(&files).err().unwrap();
+
+        assert!(
+            messages.iter().any(|m| m.contains("Nowhere")),
+            "{messages:?}"
+        );
+    }
+
+    #[test]
+    fn combine_stored_system_joins_and_schemaless_service_waits() {
+        let key = gost::SigningKey::generate(gost::ParamSet::CryptoProA);
+        let cert = gost::self_signed(&key, "STORED01", None, 30);
+        let facts = check_certificate(cert.as_der(), now()).unwrap();
+        let system = store::registry::SystemRecord {
+            form: cabinet::SystemForm {
+                mnemonic: "STORED01".into(),
+                name: "stored".into(),
+                kind: "consumer".into(),
+            },
+            version: 2,
+            certificates: vec![facts],
+            created_at: now(),
+        };
+        let service = store::registry::ServiceRecord {
+            id: 1,
+            version: 1,
+            form: cabinet::ServiceForm {
+                namespace: "urn:x".into(),
+                root: "X".into(),
+                provider: "STORED01".into(),
+                ..cabinet::ServiceForm::default()
+            },
+            schema: None,
+            created_at: now(),
+        };
+        let stored = StoredRegistry {
+            version: 3,
+            systems: vec![system],
+            services: vec![service],
+        };
+
+        let registry = combine(&Registry::default(), &stored).unwrap();
+
+        let found = registry.system_by_certificate(cert.as_der()).unwrap();
+        assert_eq!(found.mnemonic, "STORED01");
+        assert!(registry.service("urn:x", "X").is_none());
+    }
+}

@@ -94,8 +94,13 @@ impl SqliteStore {
                 .ok_or_else(|| CabinetStoreError::not_found(kind, &mnemonic))?;
             check_version(kind, &mnemonic, expected, current.version)?;
             if let SystemChange::AddCertificate(cert) = &change {
-                if certificate_owner(&tx, &cert.fingerprint)?.is_some_and(|o| o == mnemonic) {
-                    return Ok(Some(current));
+                match certificate_owner(&tx, &cert.fingerprint)? {
+                    Some(owner) if owner == mnemonic => return Ok(Some(current)),
+                    Some(_) => {
+                        let (kind, id) = (ObjectKind::Certificate, cert.fingerprint.clone());
+                        return Err(CabinetStoreError::AlreadyExists { kind, id });
+                    }
+                    None => {}
                 }
             }
             let next = change.apply(&current)?;

@@ -129,6 +129,13 @@ fn parameters(route: &Route) -> Vec<Value> {
             "name": "id", "in": "path", "required": true, "schema": { "type": "integer" }
         }));
     }
+    for name in ["mnemonic", "fingerprint"] {
+        if route.path.contains(&format!("{{{name}}}")) {
+            parameters.push(json!({
+                "name": name, "in": "path", "required": true, "schema": { "type": "string" }
+            }));
+        }
+    }
     if matches!(route.verb, Verb::Put | Verb::Delete) && route.endpoint != Endpoint::RevokeToken {
         parameters.push(json!({
             "name": "If-Match", "in": "header", "required": true,

@@ -246,6 +246,12 @@ pub async fn remove_certificate(
 }
 
 /// Applies the stored registry to the node at once.
+///
+/// FIXME(#3): the change is committed before the reload; if the rebuilt
+/// registry is refused (say a configured ИС now clashes with a stored one)
+/// the caller gets a 500 while the node keeps the old registry. Every
+/// reload also recompiles every stored schema; cache them by service
+/// version when ВС get many.
 pub(crate) async fn reload(state: &ApiState) -> Result<(), ApiError> {
     let reloaded = state.node().reload_registry().await;
     reloaded.map_err(|error| ApiError::Internal(format!("registry reload: {error:?}")))

@@ -40,7 +40,13 @@ pub async fn build(config: &Config) -> anyhow::Result<exchange::Node> {
             max_depth: config.limits.max_depth,
         },
     };
-    Ok(exchange::Node::new(parts)?)
+    let node = exchange::Node::new(parts)?;
+    // Systems and services registered through the API join the configured
+    // ones before the first message, not on its arrival.
+    node.reload_registry()
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot load the stored registry: {e}"))?;
+    Ok(node)
 }
 
 /// A database URL without its password, for messages.

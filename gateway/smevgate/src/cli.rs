@@ -100,9 +100,12 @@ pub enum KeysCommand {
         /// Common name of the certificate.
         #[arg(long, default_value = "smevgate development key")]
         cn: String,
-        /// Validity in days.
-        #[arg(long, default_value_t = 3650)]
+        /// Validity in days (1 to 36500).
+        #[arg(long, default_value_t = 3650, value_parser = clap::value_parser!(u32).range(1..=36500))]
         days: u32,
+        /// Replace a key that is already in the folder.
+        #[arg(long)]
+        force: bool,
     },
 }
 

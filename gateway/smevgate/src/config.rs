@@ -190,6 +190,26 @@ impl Config {
                 "must be at least 1024",
             ));
         }
+        let ten_years = 10 * 365 * 24 * 3600;
+        let windows = [
+            (
+                "exchange.stale_message_id_secs",
+                self.exchange.stale_message_id_secs,
+            ),
+            (
+                "exchange.timestamp_window_secs",
+                self.exchange.timestamp_window_secs,
+            ),
+            (
+                "exchange.redelivery_after_secs",
+                self.exchange.redelivery_after_secs,
+            ),
+        ];
+        for (key, secs) in windows {
+            if secs == 0 || secs > ten_years {
+                return Err(invalid(key.into(), "must be from 1 second to 10 years"));
+            }
+        }
         if self.exchange.queue_quota == 0 {
             return Err(invalid("exchange.queue_quota".into(), "must be positive"));
         }
@@ -209,6 +229,12 @@ impl Config {
             let key = format!("systems[{i}].mnemonic");
             if system.mnemonic.is_empty() || system.mnemonic.chars().count() > 50 {
                 return Err(invalid(key, "must be 1 to 50 characters"));
+            }
+            if self.systems[..i]
+                .iter()
+                .any(|s| s.mnemonic == system.mnemonic)
+            {
+                return Err(invalid(key, "is declared twice"));
             }
             if system.certificates.is_empty() {
                 let key = format!("systems[{i}].certificates");

@@ -4,6 +4,17 @@
 
 #![forbid(unsafe_code)]
 
+/// `println!` for command output: a closed pipe (`smevgate … | head`) ends
+/// the command quietly instead of panicking.
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        if writeln!(std::io::stdout(), $($arg)*).is_err() {
+            std::process::exit(0);
+        }
+    }};
+}
+
 mod cli;
 mod cmd;
 mod config;

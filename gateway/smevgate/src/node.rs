@@ -83,6 +83,7 @@ fn node_signer(config: &Config) -> Result<exchange::NodeSigner, ConfigError> {
             (dir.join("key.pem"), dir.join("cert.pem"))
         }
     };
+    warn_if_exposed(&key_path);
     let key = gost::SigningKey::from_pkcs8_pem(&read_text("node.key", &key_path)?)
         .map_err(|e| invalid("node.key", e.to_string()))?;
     let cert = gost::Certificate::from_pem(&read_text("node.cert", &cert_path)?)
@@ -91,6 +92,25 @@ fn node_signer(config: &Config) -> Result<exchange::NodeSigner, ConfigError> {
         return Err(invalid("node.cert", "does not match node.key"));
     }
     Ok(exchange::NodeSigner::new(key, cert))
+}
+
+/// Logs a warning when a private key file is readable by others than its
+/// owner (it still works: refusing would stop a node over a mode bit).
+fn warn_if_exposed(path: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if let Ok(meta) = std::fs::metadata(path) {
+            let mode = meta.permissions().mode() & 0o777;
+            if mode & 0o077 != 0 {
+                tracing::warn!(
+                    path = %path.display(),
+                    mode = format!("{mode:o}"),
+                    "the node's private key is readable by other users; chmod 600 it"
+                );
+            }
+        }
+    }
 }
 
 /// Generates a development key pair into `dir` unless one is there.

@@ -859,7 +859,22 @@ fn keys_generate_over_a_readable_key_file_leaves_it_owner_only() {
     let key = work.write("keys/key.pem", "placeholder\n");
     std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).expect("chmod");
 
-    work.generate("keys", "Test IS", "30");
+    let refused = work.run(
+        env!("CARGO_BIN_EXE_smevgate"),
+        &["keys", "generate", "--out", "keys", "--days", "30"],
+    );
+    assert!(
+        !refused.status.success(),
+        "an existing key must not be overwritten silently"
+    );
+    assert_eq!(work.read("keys/key.pem"), b"placeholder\n");
+
+    work.ok(
+        env!("CARGO_BIN_EXE_smevgate"),
+        &[
+            "keys", "generate", "--out", "keys", "--days", "30", "--force",
+        ],
+    );
 
     let pem = String::from_utf8(work.read("keys/key.pem")).expect("ascii");
     assert!(pem.starts_with("-----BEGIN PRIVATE KEY-----\n"), "{pem}");

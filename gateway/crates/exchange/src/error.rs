@@ -24,6 +24,10 @@ pub enum ExchangeError {
     /// The SOAPAction header names another operation than the body.
     #[error("soap action {action:?} does not match the body element")]
     SoapActionMismatch { action: String },
+    /// The HTTP body could not be read in full (broken framing, closed
+    /// early, too slow).
+    #[error("request body could not be read")]
+    UnreadableBody,
     /// The body is over the configured size limit.
     #[error("body is over the limit of {0} bytes")]
     TooLarge(usize),

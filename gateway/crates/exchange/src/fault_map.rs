@@ -18,6 +18,10 @@ pub fn to_fault(error: &ExchangeError) -> Fault {
             let text = format!("SOAPAction {action} не соответствует операции в теле сообщения");
             Fault::new(FaultKind::Client).with_text(text)
         }
+        ExchangeError::UnreadableBody => {
+            let text = "Тело запроса получено не полностью";
+            Fault::new(FaultKind::Client).with_text(text)
+        }
         ExchangeError::TooLarge(limit) => {
             let text = format!("Размер сообщения превышает допустимый ({limit} байт)");
             Fault::new(FaultKind::Client).with_text(text)

@@ -42,7 +42,8 @@ pub fn check(text: &str) -> MessageIdCheck {
 
 /// Whether a v1 instant is older than `window` before `now`.
 pub fn is_stale(instant: OffsetDateTime, now: OffsetDateTime, window: Duration) -> bool {
-    instant < now - window
+    now.checked_sub(window)
+        .is_some_and(|oldest| instant < oldest)
 }
 
 /// A fresh lowercase version-1 UUID for `now`, with a random node id (the

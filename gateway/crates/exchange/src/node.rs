@@ -164,10 +164,21 @@ impl Node {
         self.fault_reply(refusal).await
     }
 
+    /// Answers a body that could not be read (broken framing, closed early,
+    /// too slow).
+    pub async fn refuse_unreadable_body(&self) -> SoapReply {
+        self.fault_reply(bare_refusal(ExchangeError::UnreadableBody))
+            .await
+    }
+
     /// Runs one exchange: checks, the operation, the journal, the reply.
+    ///
+    /// The CPU-bound checks (parsing, XSD, signature) run on the blocking
+    /// pool, so a heavy envelope never stalls the async workers that serve
+    /// other connections and the health probes.
     pub async fn handle_soap(
-        &self,
-        bytes: &[u8],
+        self: &Arc<Self>,
+        bytes: bytes::Bytes,
         content_type: Option<&str>,
         soap_action: Option<&str>,
     ) -> SoapReply {
@@ -176,9 +187,15 @@ impl Node {
         }
         self.refresh_registry_if_due().await;
         let now = self.clock.now();
-        let checked = match check::check(self, bytes, now) {
-            Ok(checked) => checked,
-            Err(refusal) => return self.fault_reply(refusal).await,
+        let node = Arc::clone(self);
+        let checked = tokio::task::spawn_blocking(move || check::check(&node, &bytes, now)).await;
+        let checked = match checked {
+            Ok(Ok(checked)) => checked,
+            Ok(Err(refusal)) => return self.fault_reply(refusal).await,
+            Err(error) => {
+                let error = ExchangeError::Internal(format!("check task failed: {error}"));
+                return self.fault_reply(bare_refusal(error)).await;
+            }
         };
         if let Err(error) = check_soap_action(soap_action, checked.operation) {
             let refusal = Refusal {
@@ -283,6 +300,7 @@ impl Node {
             ExchangeError::Envelope(_)
             | ExchangeError::ContentType(_)
             | ExchangeError::TooLarge(_)
+            | ExchangeError::UnreadableBody
             | ExchangeError::SoapActionMismatch { .. } => "SOAP",
             ExchangeError::EnvelopeInvalid(_) | ExchangeError::PayloadInvalid(_) => "XSD",
             ExchangeError::Signature { .. } | ExchangeError::SenderIsNotRegistered => "SIG",

@@ -21,6 +21,11 @@ use axum::Router;
 pub use listener::{run, ServeError};
 pub use tls::{load_tls, TlsError};
 
+/// Whether the connection a request came on is TLS (for addresses the node
+/// writes back, such as the WSDL's).
+#[derive(Debug, Clone, Copy)]
+pub struct Secure(pub bool);
+
 /// The routes of one node.
 pub fn router(node: Arc<exchange::Node>) -> Router {
     Router::new()

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use axum::extract::connect_info::ConnectInfo;
 use axum::Extension;
-use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
@@ -18,6 +18,14 @@ use tower::ServiceExt;
 
 /// How long open connections may run after shutdown was asked for.
 const DRAIN_GRACE: Duration = Duration::from_secs(10);
+/// How long a client may take to send a request's headers (also the idle
+/// time allowed between requests on a kept-alive connection).
+const HEADER_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long a TLS handshake may take.
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+/// Pause after a failed accept (e.g. out of file descriptors), so the loop
+/// neither spins nor floods the log while the condition lasts.
+const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
 
 /// Why serving stopped abnormally.
 #[derive(Debug, thiserror::Error)]
@@ -46,13 +54,18 @@ pub async fn run(
             accepted = listener.accept() => match accepted {
                 Ok(pair) => pair,
                 Err(error) => {
-                    tracing::warn!(%error, "accept failed");
+                    tracing::warn!(%error, "accept failed, pausing");
+                    tokio::time::sleep(ACCEPT_BACKOFF).await;
                     continue;
                 }
             },
             () = &mut shutdown => break,
         };
-        let app = app.clone().layer(Extension(ConnectInfo(peer)));
+        let secure = crate::Secure(tls.is_some());
+        let app = app
+            .clone()
+            .layer(Extension(ConnectInfo(peer)))
+            .layer(Extension(secure));
         let tls = tls.clone();
         let stop = stop_rx.clone();
         tasks.spawn(serve_connection(stream, peer, app, tls, stop));
@@ -81,10 +94,15 @@ async fn serve_connection(
     let service = TowerToHyperService::new(app.map_request(|r| r));
     match tls {
         None => drive(TokioIo::new(stream), service, stop).await,
-        Some(acceptor) => match acceptor.accept(stream).await {
-            Ok(tls_stream) => drive(TokioIo::new(tls_stream), service, stop).await,
-            Err(error) => tracing::debug!(%error, peer.ip = %peer.ip(), "tls handshake failed"),
-        },
+        Some(acceptor) => {
+            match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
+                Ok(Ok(tls_stream)) => drive(TokioIo::new(tls_stream), service, stop).await,
+                Ok(Err(error)) => {
+                    tracing::debug!(%error, peer.ip = %peer.ip(), "tls handshake failed");
+                }
+                Err(_) => tracing::debug!(peer.ip = %peer.ip(), "tls handshake timed out"),
+            }
+        }
     }
 }
 
@@ -99,7 +117,11 @@ where
         + 'static,
     S::Future: Send + 'static,
 {
-    let builder = auto::Builder::new(TokioExecutor::new());
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(HEADER_TIMEOUT);
     let connection = builder.serve_connection(io, service);
     tokio::pin!(connection);
     tokio::select! {

@@ -7,7 +7,7 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use axum::body::{to_bytes, Body};
 use axum::extract::{ConnectInfo, Path, Request, State};
@@ -61,11 +61,17 @@ async fn exchange_once(
     let content_type = header_text(&headers, "content-type").map(str::to_owned);
     let limit = node.max_body_bytes();
     let reply = async {
-        let bytes = match to_bytes(body, limit).await {
-            Ok(bytes) => bytes,
-            Err(_) => return node.refuse_oversized(limit).await,
+        if declared_length(&headers).is_some_and(|length| length > limit as u64) {
+            return node.refuse_oversized(limit).await;
+        }
+        let read = tokio::time::timeout(BODY_TIMEOUT, to_bytes(body, limit)).await;
+        let bytes = match read {
+            Ok(Ok(bytes)) => bytes,
+            Ok(Err(error)) if is_over_limit(&error) => return node.refuse_oversized(limit).await,
+            Ok(Err(_)) => return node.refuse_unreadable_body().await,
+            Err(_) => return node.refuse_unreadable_body().await,
         };
-        node.handle_soap(&bytes, content_type.as_deref(), action.as_deref())
+        node.handle_soap(bytes, content_type.as_deref(), action.as_deref())
             .await
     }
     .instrument(span.clone())
@@ -84,6 +90,27 @@ async fn exchange_once(
     }
     span.in_scope(|| tracing::debug!("soap reply written"));
     into_response(reply)
+}
+
+/// How long a client may take to send a whole request body.
+const BODY_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// The Content-Length the client declared, if any.
+fn declared_length(headers: &HeaderMap) -> Option<u64> {
+    header_text(headers, "content-length").and_then(|v| v.trim().parse().ok())
+}
+
+/// Whether a body read stopped at the size limit (and not, say, at a
+/// broken chunk or a closed connection).
+fn is_over_limit(error: &axum::Error) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(current) = source {
+        if current.is::<http_body_util::LengthLimitError>() {
+            return true;
+        }
+        source = current.source();
+    }
+    false
 }
 
 fn header_text<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {

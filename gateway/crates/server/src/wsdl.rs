@@ -6,14 +6,19 @@ use std::sync::Arc;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
+use axum::Extension;
+
+use crate::Secure;
 
 /// `GET /ws?wsdl`: the newest version's WSDL.
 pub async fn handle(
     State(node): State<Arc<exchange::Node>>,
     Query(query): Query<HashMap<String, String>>,
+    secure: Option<Extension<Secure>>,
     headers: HeaderMap,
 ) -> Response {
-    serve(&node, None, &query, &headers)
+    let secure = secure.is_some_and(|Extension(Secure(on))| on);
+    serve(&node, None, &query, &headers, secure)
 }
 
 /// `GET /ws/1.2?wsdl`: the WSDL of one version.
@@ -21,9 +26,11 @@ pub async fn handle_versioned(
     State(node): State<Arc<exchange::Node>>,
     Path(version): Path<String>,
     Query(query): Query<HashMap<String, String>>,
+    secure: Option<Extension<Secure>>,
     headers: HeaderMap,
 ) -> Response {
-    serve(&node, Some(&version), &query, &headers)
+    let secure = secure.is_some_and(|Extension(Secure(on))| on);
+    serve(&node, Some(&version), &query, &headers, secure)
 }
 
 fn serve(
@@ -31,6 +38,7 @@ fn serve(
     version: Option<&str>,
     query: &HashMap<String, String>,
     headers: &HeaderMap,
+    secure: bool,
 ) -> Response {
     if !query.contains_key("wsdl") {
         let text = "GET needs ?wsdl; SOAP requests are POSTed here\n";
@@ -52,7 +60,8 @@ fn serve(
         )
             .into_response();
     }
-    let location = format!("http://{host}/ws");
+    let scheme = if secure { "https" } else { "http" };
+    let location = format!("{scheme}://{host}/ws");
     let body = node.wsdl(version, &location);
     ([(header::CONTENT_TYPE, "text/xml; charset=utf-8")], body).into_response()
 }

@@ -30,6 +30,12 @@ pub struct Limits {
     pub max_depth: usize,
 }
 
+/// Most attributes (namespace declarations included) one element may carry.
+/// SMEV elements carry a handful; libxml2's duplicate check is quadratic in
+/// this number, so thousands of attributes are a cheap way to stall a
+/// parser and are refused on the raw text first.
+pub const MAX_ATTRIBUTES: usize = 256;
+
 /// Why an inbound message was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum EnvelopeError {
@@ -50,6 +56,12 @@ pub enum EnvelopeError {
     /// Elements nest deeper than [`Limits::max_depth`].
     #[error("element nesting is deeper than {max}")]
     TooDeep {
+        /// The limit.
+        max: usize,
+    },
+    /// An element carries more than [`MAX_ATTRIBUTES`] attributes.
+    #[error("an element carries more than {max} attributes")]
+    TooManyAttributes {
         /// The limit.
         max: usize,
     },
@@ -410,7 +422,12 @@ fn check_depth(text: &str, max: usize) -> Result<(), EnvelopeError> {
         } else if rest.starts_with(b"</") {
             (skip_past(bytes, start, b">"), -1)
         } else {
-            let end = tag_end(bytes, start);
+            let (end, attributes) = start_tag_end(bytes, start);
+            if attributes > MAX_ATTRIBUTES {
+                return Err(EnvelopeError::TooManyAttributes {
+                    max: MAX_ATTRIBUTES,
+                });
+            }
             let self_closing = end >= 2 && bytes[end - 2] == b'/';
             (end, if self_closing { 0 } else { 1 })
         };
@@ -437,17 +454,21 @@ fn skip_past(bytes: &[u8], from: usize, needle: &[u8]) -> usize {
 
 /// Index just past the `>` closing the start tag at `from`, skipping `>`
 /// inside quoted attribute values.
-fn tag_end(bytes: &[u8], from: usize) -> usize {
+/// Index just past a start tag's `>`, and how many attributes (namespace
+/// declarations included) it carries.
+fn start_tag_end(bytes: &[u8], from: usize) -> (usize, usize) {
     let mut quote = None;
+    let mut attributes = 0;
     for (i, &b) in bytes.iter().enumerate().skip(from + 1) {
         match (quote, b) {
             (None, b'"' | b'\'') => quote = Some(b),
             (Some(q), _) if q == b => quote = None,
-            (None, b'>') => return i + 1,
+            (None, b'=') => attributes += 1,
+            (None, b'>') => return (i + 1, attributes),
             _ => {}
         }
     }
-    bytes.len()
+    (bytes.len(), attributes)
 }
 
 fn read_request(

@@ -44,7 +44,7 @@ pub use data::{
 pub use envelope::{
     read_envelope, AckRequest, EnvelopeError, GetMessageRequest, GetStatusRequest, Inbound,
     InboundRequest, Limits, QueueStatisticsRequest, SendRequestRequest, SendResponseRequest,
-    SignedTarget,
+    SignedTarget, MAX_ATTRIBUTES,
 };
 pub use fault::{
     write_fault, Fault, FaultCode, FaultKind, RetryDecision, SignatureFailure, ValidationError,

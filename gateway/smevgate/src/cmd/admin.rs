@@ -64,7 +64,7 @@ async fn create_user(args: CreateUserArgs) -> anyhow::Result<ExitCode> {
         .create_user(&form, &password, &context)
         .await
         .with_context(|| format!("cannot create user {:?}", args.login))?;
-    println!(
+    out!(
         "Пользователь {} создан (id {})",
         record.user.login(),
         record.id

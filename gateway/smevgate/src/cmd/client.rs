@@ -65,7 +65,7 @@ pub async fn run(args: ClientArgs) -> anyhow::Result<ExitCode> {
     let client = SoapClient::new(&args.target)?;
     let reply = client.post(envelope, operation.soap_action()).await?;
     if args.raw {
-        println!("{}", String::from_utf8_lossy(&reply.body));
+        out!("{}", String::from_utf8_lossy(&reply.body));
     }
     let reply = wire::read_reply(reply.status, &reply.content_type, &reply.body)
         .context("the node's answer is not a SOAP reply")?;
@@ -212,36 +212,38 @@ pub fn xs_now(now: OffsetDateTime) -> String {
 fn print_reply(reply: &wire::Reply) -> bool {
     match &reply.kind {
         wire::ReplyKind::Fault(fault) => {
-            println!(
+            out!(
                 "fault: {}",
                 fault
                     .kind
                     .element_name()
                     .unwrap_or(fault.faultcode.local_name())
             );
-            println!("faultstring: {}", fault.faultstring);
+            out!("faultstring: {}", fault.faultstring);
             if let Some(description) = &fault.description {
-                println!("description: {description}");
+                out!("description: {description}");
             }
             false
         }
         wire::ReplyKind::Receipt { metadata, .. } => {
             print_metadata(metadata);
+            print_smev_signature(reply);
             true
         }
         wire::ReplyKind::EmptyQueue(_) => {
-            println!("queue: empty");
+            out!("queue: empty");
             true
         }
         wire::ReplyKind::Request(request) => {
             print_metadata(&request.metadata);
-            println!("request-message-id: {}", request.data.message_id);
-            println!(
+            out!("request-message-id: {}", request.data.message_id);
+            out!(
                 "payload: {{{}}}{}",
-                request.data.payload.namespace, request.data.payload.local_name
+                request.data.payload.namespace,
+                request.data.payload.local_name
             );
             if let Some(reply_to) = &request.reply_to {
-                println!("reply-to: {reply_to}");
+                out!("reply-to: {reply_to}");
             }
             print_smev_signature(reply);
             true
@@ -249,28 +251,28 @@ fn print_reply(reply: &wire::Reply) -> bool {
         wire::ReplyKind::Response(response) => {
             print_metadata(&response.metadata);
             if let Some(original) = &response.original_message_id {
-                println!("original-message-id: {original}");
+                out!("original-message-id: {original}");
             }
             print_response_content(&response.data.content);
             print_smev_signature(reply);
             true
         }
         wire::ReplyKind::Status(status) => {
-            println!("original-message-id: {}", status.status.original_message_id);
-            println!("status: {}", status.status.category);
+            out!("original-message-id: {}", status.status.original_message_id);
+            out!("status: {}", status.status.category);
             if let Some(details) = &status.status.details {
-                println!("details: {details}");
+                out!("details: {details}");
             }
             print_smev_signature(reply);
             true
         }
         wire::ReplyKind::Acknowledged => {
-            println!("ack: ok");
+            out!("ack: ok");
             true
         }
         wire::ReplyKind::QueueStatistics(queues) => {
             for queue in queues {
-                println!("queue {}: {}", queue.queue_name, queue.pending_messages);
+                out!("queue {}: {}", queue.queue_name, queue.pending_messages);
             }
             true
         }
@@ -279,37 +281,37 @@ fn print_reply(reply: &wire::Reply) -> bool {
 
 fn print_metadata(metadata: &wire::MessageMetadata) {
     if let Some(id) = &metadata.message_id {
-        println!("message-id: {id}");
+        out!("message-id: {id}");
     }
-    println!("message-type: {}", metadata.message_type.as_str());
+    out!("message-type: {}", metadata.message_type.as_str());
     if let Some(sender) = &metadata.sender {
-        println!("sender: {}", sender.mnemonic);
+        out!("sender: {}", sender.mnemonic);
     }
     if let Some(recipient) = &metadata.recipient {
-        println!("recipient: {}", recipient.mnemonic);
+        out!("recipient: {}", recipient.mnemonic);
     }
     if let Some(status) = &metadata.status {
-        println!("status: {status}");
+        out!("status: {status}");
     }
 }
 
 fn print_response_content(content: &wire::ResponseContent) {
     match content {
         wire::ResponseContent::Primary { payload, .. } => {
-            println!("payload: {{{}}}{}", payload.namespace, payload.local_name);
+            out!("payload: {{{}}}{}", payload.namespace, payload.local_name);
         }
         wire::ResponseContent::Rejected(rejections) => {
             for r in rejections {
-                println!("rejected: {} {}", r.code, r.description);
+                out!("rejected: {} {}", r.code, r.description);
             }
         }
         wire::ResponseContent::Status(status) => {
-            println!("request-status: {} {}", status.code, status.description);
+            out!("request-status: {} {}", status.code, status.description);
         }
         wire::ResponseContent::AsyncStatus(status) => {
-            println!("async-status: {}", status.category);
+            out!("async-status: {}", status.category);
             if let Some(details) = &status.details {
-                println!("details: {details}");
+                out!("details: {details}");
             }
         }
     }
@@ -320,14 +322,14 @@ fn print_smev_signature(reply: &wire::Reply) {
     let bytes = reply.xml.as_bytes();
     let (Ok(signatures), Ok(doc)) = (dsig::find_signatures(bytes), xml::Document::parse(bytes))
     else {
-        println!("signatures: unreadable");
+        out!("signatures: unreadable");
         return;
     };
     for signature in &signatures {
         let verdict = dsig::verify(&doc, signature, None, None);
         let wrapper = signature.wrapper.local_name();
         let ok = matches!(verdict.outcome, dsig::Outcome::Valid);
-        println!(
+        out!(
             "signature {wrapper}: {}",
             if ok { "valid" } else { "INVALID" }
         );

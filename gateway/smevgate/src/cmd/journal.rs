@@ -30,7 +30,7 @@ pub async fn run(args: JournalArgs) -> anyhow::Result<ExitCode> {
         .context("cannot read the journal")?;
     if args.json {
         for record in &records {
-            println!("{}", to_json(record));
+            out!("{}", to_json(record));
         }
     } else {
         print_table(&records);
@@ -79,13 +79,19 @@ fn time_text(at: OffsetDateTime) -> String {
 }
 
 fn print_table(records: &[store::JournalRecord]) {
-    println!(
+    out!(
         "{:<30} {:<13} {:<8} {:<26} {:<36} {:<12} {:<12} fault",
-        "time", "operation", "type", "status", "message id", "sender", "recipient"
+        "time",
+        "operation",
+        "type",
+        "status",
+        "message id",
+        "sender",
+        "recipient"
     );
     for record in records {
         let e = &record.entry;
-        println!(
+        out!(
             "{:<30} {:<13} {:<8} {:<26} {:<36} {:<12} {:<12} {}",
             time_text(e.at),
             e.operation,
@@ -97,7 +103,7 @@ fn print_table(records: &[store::JournalRecord]) {
             e.fault_code.as_deref().unwrap_or(""),
         );
     }
-    println!("({} entries)", records.len());
+    out!("({} entries)", records.len());
 }
 
 fn to_json(record: &store::JournalRecord) -> String {

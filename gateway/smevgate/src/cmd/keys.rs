@@ -12,9 +12,20 @@ use crate::cli::KeysCommand;
 /// Runs a `keys` subcommand.
 pub fn run(command: KeysCommand) -> anyhow::Result<ExitCode> {
     match command {
-        KeysCommand::Generate { out, cn, days } => {
+        KeysCommand::Generate {
+            out,
+            cn,
+            days,
+            force,
+        } => {
+            if out.join("key.pem").exists() && !force {
+                anyhow::bail!(
+                    "{} already holds a key; pass --force to replace it",
+                    out.display()
+                );
+            }
             generate(&out, &cn, days)?;
-            println!(
+            out!(
                 "wrote {} and {}",
                 out.join("key.pem").display(),
                 out.join("cert.pem").display()

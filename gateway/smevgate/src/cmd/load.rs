@@ -50,7 +50,7 @@ pub async fn run(args: LoadArgs) -> anyhow::Result<ExitCode> {
 
     let (samples, elapsed) = drive(client, envelopes, args.clients).await;
     let report = Report::new(args.requests, &samples, elapsed);
-    println!("{report}");
+    out!("{report}");
     Ok(if report.all_ok() {
         ExitCode::SUCCESS
     } else {

@@ -52,7 +52,7 @@ pub async fn run(args: ReplayArgs) -> anyhow::Result<ExitCode> {
             .with_context(|| format!("case {} stopped the run", case.name))?;
         report(case, &outcome, &mut tally);
     }
-    println!(
+    out!(
         "replay: {} cases, {} ok, {} different, {} broken{}",
         suite.cases.len(),
         tally.same,
@@ -77,25 +77,25 @@ fn report(case: &case::Case, outcome: &Outcome, tally: &mut Tally) {
         Outcome::Same { note } => {
             tally.same += 1;
             match note {
-                Some(note) => println!("ok        {name} ({note})"),
-                None => println!("ok        {name}"),
+                Some(note) => out!("ok        {name} ({note})"),
+                None => out!("ok        {name}"),
             }
         }
         Outcome::Different(diff) => {
             tally.different += 1;
-            println!("DIFF      {name}: {}", case.spec.description);
+            out!("DIFF      {name}: {}", case.spec.description);
             for line in diff.lines() {
-                println!("    {line}");
+                out!("    {line}");
             }
         }
         Outcome::Broken(reason) => {
             tally.broken += 1;
-            println!("BROKEN    {name}: {reason}");
-            println!("    ({})", case.spec.description);
+            out!("BROKEN    {name}: {reason}");
+            out!("    ({})", case.spec.description);
         }
         Outcome::Recorded => {
             tally.recorded += 1;
-            println!("recorded  {name}");
+            out!("recorded  {name}");
         }
     }
 }

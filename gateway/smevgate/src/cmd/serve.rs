@@ -23,10 +23,14 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     }
     config.validate()?;
     let tls = match (&config.node.tls_cert, &config.node.tls_key) {
-        (Some(cert), Some(key)) => Some(server::load_tls(
-            &config.resolve(cert),
-            &config.resolve(key),
-        )?),
+        (Some(cert), Some(key)) => Some(
+            server::load_tls(&config.resolve(cert), &config.resolve(key)).map_err(|e| {
+                crate::config::ConfigError::Invalid {
+                    key: "node.tls_cert".to_owned(),
+                    message: e.to_string(),
+                }
+            })?,
+        ),
         _ => None,
     };
     let node = Arc::new(node::build(&config).await?);

@@ -23,7 +23,7 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
     };
     let signatures = dsig::find_signatures(&bytes).context("cannot read the document")?;
     if signatures.is_empty() {
-        println!("{}: no signature found", args.file.display());
+        out!("{}: no signature found", args.file.display());
         return Ok(ExitCode::FAILURE);
     }
     let doc = xml::Document::parse(&bytes).context("cannot parse the document")?;
@@ -32,7 +32,7 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
         let verdict = dsig::verify(&doc, signature, None, at);
         all_ok &= print_verdict(&verdict);
     }
-    println!(
+    out!(
         "{}",
         if all_ok {
             "result: valid"
@@ -54,33 +54,33 @@ fn print_verdict(verdict: &dsig::Verdict) -> bool {
         .wrapper
         .as_ref()
         .map_or("?".to_owned(), |w| w.local_name().to_owned());
-    println!("signature in {wrapper}");
-    println!(
+    out!("signature in {wrapper}");
+    out!(
         "  target:     #{}",
         report.target_id.as_deref().unwrap_or("?")
     );
-    println!(
+    out!(
         "  signature:  {}",
         report.signature_method.as_deref().unwrap_or("?")
     );
-    println!(
+    out!(
         "  digest alg: {}",
         report.digest_method.as_deref().unwrap_or("?")
     );
     if let Some(cert) = &report.certificate {
-        println!("  subject:    {}", cert.subject);
-        println!("  issuer:     {}", cert.issuer);
-        println!(
+        out!("  subject:    {}", cert.subject);
+        out!("  issuer:     {}", cert.issuer);
+        out!(
             "  valid:      {} .. {}",
             rfc3339(cert.not_before),
             rfc3339(cert.not_after)
         );
     } else {
-        println!("  subject:    (no certificate)");
+        out!("  subject:    (no certificate)");
     }
-    println!("  digest:     {}", check(report.digest));
-    println!("  value:      {}", check(report.signature_value));
-    println!("  verdict:    {}", outcome(&verdict.outcome));
+    out!("  digest:     {}", check(report.digest));
+    out!("  value:      {}", check(report.signature_value));
+    out!("  verdict:    {}", outcome(&verdict.outcome));
     matches!(verdict.outcome, dsig::Outcome::Valid)
 }
 

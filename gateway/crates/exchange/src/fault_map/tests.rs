@@ -172,6 +172,11 @@ fn to_fault_transport_rows_are_client_faults() {
         (fault.kind, fault.faultcode),
         (FaultKind::Client, FaultCode::Client)
     );
+    let fault = to_fault(&ExchangeError::UnreadableBody);
+    assert_eq!(
+        (fault.kind, fault.faultcode),
+        (FaultKind::Client, FaultCode::Client)
+    );
     let fault = to_fault(&ExchangeError::TooLarge(1024));
     assert_eq!(
         (fault.kind, fault.faultcode),

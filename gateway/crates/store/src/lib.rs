@@ -216,6 +216,37 @@ impl Store {
         }
     }
 
+    /// [`Store::ack`], and when the message is settled, `follow_up` (a
+    /// status for its sender, with its journal entry) is queued in the SAME
+    /// transaction, so an Ack is never confirmed with its status lost.
+    /// The follow-up counts against no quota.
+    ///
+    /// # Errors
+    /// A backend error; nothing is written then.
+    pub async fn ack_with_follow_up(
+        &self,
+        owner: &str,
+        message_id: &str,
+        accepted: bool,
+        now: OffsetDateTime,
+        node_id: &str,
+        follow_up: Option<(Message, JournalEntry)>,
+    ) -> Result<AckOutcome, StoreError> {
+        let (owner, id, node) = (owner.to_owned(), message_id.to_owned(), node_id.to_owned());
+        match self {
+            Store::Sqlite(store) => {
+                store
+                    .ack_with(owner, id, accepted, now, node, follow_up)
+                    .await
+            }
+            Store::Postgres(store) => {
+                store
+                    .ack_with(owner, id, accepted, now, node, follow_up)
+                    .await
+            }
+        }
+    }
+
     /// The message with this id, in any state.
     ///
     /// # Errors

@@ -188,39 +188,10 @@ impl PgStore {
             .map_err(StoreError::postgres("preparing enqueue"))?;
         let quota_param = i64::try_from(quota).unwrap_or(i64::MAX);
         let kind = entry.message_kind.map(MessageKind::as_str);
+        let texts = enqueue_texts(&message, &entry);
+        let params = enqueue_params(&message, &entry, &quota_param, &kind, &texts);
         let row = client
-            .query_one(
-                &statement,
-                &[
-                    &message.message_id,
-                    &message.kind.as_str(),
-                    &message.schema_version,
-                    &message.queue.owner,
-                    &message.queue.kind.as_str(),
-                    &message.sender,
-                    &message.recipient,
-                    &message.payload.namespace,
-                    &message.payload.local_name,
-                    &message.reply_to,
-                    &message.original_message_id,
-                    &message.content,
-                    &message.signature,
-                    &message.status,
-                    &message.test,
-                    &message.sent_at,
-                    &quota_param,
-                    &entry.at,
-                    &entry.node_id,
-                    &entry.operation,
-                    &kind,
-                    &entry.status,
-                    &entry.message_id,
-                    &entry.sender,
-                    &entry.recipient,
-                    &entry.fault_code,
-                    &entry.bounded_detail(),
-                ],
-            )
+            .query_one(&statement, &params)
             .await
             .map_err(|source| enqueue_error(source, &message.message_id))?;
         enqueue_outcome(&row, &message, quota)
@@ -269,11 +240,30 @@ impl PgStore {
         now: OffsetDateTime,
         node_id: String,
     ) -> Result<AckOutcome> {
-        let client = self.client().await?;
-        let statement = client
+        self.ack_with(owner, message_id, accepted, now, node_id, None)
+            .await
+    }
+
+    /// Settles a message and, when it was settled, queues `follow_up` in the
+    /// same transaction.
+    pub(crate) async fn ack_with(
+        &self,
+        owner: String,
+        message_id: String,
+        accepted: bool,
+        now: OffsetDateTime,
+        node_id: String,
+        follow_up: Option<(Message, JournalEntry)>,
+    ) -> Result<AckOutcome> {
+        let mut client = self.client().await?;
+        let ack = client
             .prepare_cached(ACK)
             .await
             .map_err(StoreError::postgres("preparing ack"))?;
+        let enqueue = client
+            .prepare_cached(ENQUEUE)
+            .await
+            .map_err(StoreError::postgres("preparing enqueue"))?;
         let (state, operation) = match accepted {
             true => (MessageState::Acked, journal::OP_ACKED),
             false => (MessageState::Rejected, journal::OP_REJECTED),
@@ -286,8 +276,12 @@ impl PgStore {
             &node_id,
             &operation,
         ];
-        let row = client
-            .query_opt(&statement, &params)
+        let tx = client
+            .transaction()
+            .await
+            .map_err(StoreError::postgres("beginning ack"))?;
+        let row = tx
+            .query_opt(&ack, &params)
             .await
             .map_err(StoreError::postgres("acking message"))?;
         let Some(row) = row else {
@@ -301,6 +295,19 @@ impl PgStore {
             original_message_id: row.get("original_message_id"),
             accepted,
         };
+        if let Some((message, entry)) = &follow_up {
+            let kind = entry.message_kind.map(MessageKind::as_str);
+            let texts = enqueue_texts(message, entry);
+            let params = enqueue_params(message, entry, &i64::MAX, &kind, &texts);
+            let row = tx
+                .query_one(&enqueue, &params)
+                .await
+                .map_err(|source| enqueue_error(source, &message.message_id))?;
+            enqueue_outcome(&row, message, u64::MAX)?;
+        }
+        tx.commit()
+            .await
+            .map_err(StoreError::postgres("committing ack"))?;
         Ok(AckOutcome::Acked(acked))
     }
 
@@ -556,6 +563,55 @@ fn enqueue_error(source: tokio_postgres::Error, message_id: &str) -> StoreError 
         context: "enqueueing message",
         source,
     }
+}
+
+/// The computed text parameters of [`ENQUEUE`]: message kind, queue kind,
+/// journal detail cut to its bound.
+fn enqueue_texts<'a>(message: &Message, entry: &'a JournalEntry) -> [&'a str; 3] {
+    [
+        message.kind.as_str(),
+        message.queue.kind.as_str(),
+        entry.bounded_detail(),
+    ]
+}
+
+/// The parameters of [`ENQUEUE`], in its order.
+fn enqueue_params<'a>(
+    message: &'a Message,
+    entry: &'a JournalEntry,
+    quota: &'a i64,
+    kind: &'a Option<&'static str>,
+    texts: &'a [&'a str; 3],
+) -> [&'a (dyn tokio_postgres::types::ToSql + Sync); 27] {
+    [
+        &message.message_id,
+        &texts[0],
+        &message.schema_version,
+        &message.queue.owner,
+        &texts[1],
+        &message.sender,
+        &message.recipient,
+        &message.payload.namespace,
+        &message.payload.local_name,
+        &message.reply_to,
+        &message.original_message_id,
+        &message.content,
+        &message.signature,
+        &message.status,
+        &message.test,
+        &message.sent_at,
+        quota,
+        &entry.at,
+        &entry.node_id,
+        &entry.operation,
+        kind,
+        &entry.status,
+        &entry.message_id,
+        &entry.sender,
+        &entry.recipient,
+        &entry.fault_code,
+        &texts[2],
+    ]
 }
 
 fn enqueue_outcome(row: &Row, message: &Message, quota: u64) -> Result<()> {

@@ -137,6 +137,31 @@ impl SqliteStore {
         .await
     }
 
+    pub(crate) async fn ack_with(
+        &self,
+        owner: String,
+        message_id: String,
+        accepted: bool,
+        now: OffsetDateTime,
+        node_id: String,
+        follow_up: Option<(Message, JournalEntry)>,
+    ) -> Result<AckOutcome> {
+        self.call(move |conn| {
+            let tx = begin_write(conn)?;
+            let Some((acked, status)) = settle(&tx, &owner, &message_id, accepted, now)? else {
+                return Ok(AckOutcome::NotFound);
+            };
+            insert_journal(&tx, &JournalEntry::for_ack(&acked, status, now, &node_id))?;
+            if let Some((message, entry)) = &follow_up {
+                insert_message(&tx, message)?;
+                insert_journal(&tx, entry)?;
+            }
+            tx.commit().map_err(StoreError::sqlite("committing ack"))?;
+            Ok(AckOutcome::Acked(acked))
+        })
+        .await
+    }
+
     pub(crate) async fn get(&self, message_id: String) -> Result<Option<StoredMessage>> {
         self.call(move |conn| select_message(conn, "message_id", &message_id))
             .await

@@ -25,6 +25,8 @@ on_both_backends!(
     ack_by_other_owner_is_not_found,
     ack_undelivered_or_unknown_is_not_found,
     ack_not_accepted_settles_as_rejected,
+    ack_with_follow_up_queues_the_status_in_the_same_transaction,
+    ack_with_failing_follow_up_settles_nothing,
     get_after_enqueue_returns_every_field,
     find_by_reply_to_known_token_returns_request,
     set_status_known_and_unknown_ids_report_change,
@@ -419,4 +421,93 @@ async fn ping_open_store_answers(h: &TestStore) {
     h.store.ping().await.unwrap();
     let clone = h.store.clone();
     clone.ping().await.unwrap();
+}
+
+/// A status for the sender of `message`, as the exchange builds one.
+fn status_for(message: &store::Message) -> (store::Message, store::JournalEntry) {
+    let mut status = request(&message.sender, T0 + Span::seconds(1));
+    status.kind = MessageKind::Status;
+    status.queue = QueueId::new(message.sender.as_str(), QueueKind::Responses);
+    status.original_message_id = Some(message.message_id.clone());
+    status.reply_to = None;
+    let entry = sent_entry(&status);
+    (status, entry)
+}
+
+async fn ack_with_follow_up_queues_the_status_in_the_same_transaction(h: &TestStore) {
+    let message = request("RECV01", T0);
+    put(&h.store, &message).await;
+    h.store
+        .take(&message.queue, None, T0, LEASE, NODE)
+        .await
+        .unwrap()
+        .unwrap();
+    let (status, entry) = status_for(&message);
+
+    let outcome = h
+        .store
+        .ack_with_follow_up(
+            "RECV01",
+            &message.message_id,
+            true,
+            T0,
+            NODE,
+            Some((status.clone(), entry)),
+        )
+        .await
+        .unwrap();
+
+    assert!(matches!(outcome, AckOutcome::Acked(_)));
+    let queued = h
+        .store
+        .take(&status.queue, None, T0, LEASE, NODE)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(queued.message.message_id, status.message_id);
+    assert_eq!(
+        queued.message.original_message_id,
+        Some(message.message_id.clone())
+    );
+}
+
+async fn ack_with_failing_follow_up_settles_nothing(h: &TestStore) {
+    let message = request("RECV01", T0);
+    put(&h.store, &message).await;
+    h.store
+        .take(&message.queue, None, T0, LEASE, NODE)
+        .await
+        .unwrap()
+        .unwrap();
+    let (mut status, entry) = status_for(&message);
+    // A follow-up that cannot be stored (its id is taken) must undo the ack.
+    status.message_id = message.message_id.clone();
+
+    let result = h
+        .store
+        .ack_with_follow_up(
+            "RECV01",
+            &message.message_id,
+            true,
+            T0,
+            NODE,
+            Some((status, entry)),
+        )
+        .await;
+
+    assert!(
+        result.is_err(),
+        "a follow-up that cannot be stored fails the ack: {result:?}"
+    );
+    let stored = h.store.get(&message.message_id).await.unwrap().unwrap();
+    assert_eq!(stored.delivery.state, MessageState::Pending);
+    let again = h
+        .store
+        .ack("RECV01", &message.message_id, true, T0, NODE)
+        .await
+        .unwrap();
+    assert!(
+        matches!(again, AckOutcome::Acked(_)),
+        "the ack can be repeated: {again:?}"
+    );
 }

@@ -8,7 +8,8 @@ use crate::error::ExchangeError;
 use crate::node::{Answer, Node};
 use crate::ops::status;
 
-/// Settles the acknowledged message; an unknown, foreign, undelivered or
+/// Settles the acknowledged message and, in the same store transaction,
+/// queues the status its sender gets; an unknown, foreign, undelivered or
 /// already settled one is `TargetMessageIsNotFound` (CASES B09).
 pub(crate) async fn ack(
     node: &Node,
@@ -21,43 +22,34 @@ pub(crate) async fn ack(
     let fail = |error| (error, Some(id.clone()));
     let accepted = request.target.accepted.unwrap_or(true);
     let node_id = node.settings.node_id.as_str();
-    let outcome = node
+    let target = node
         .store
-        .ack(caller, &id, accepted, now, node_id)
+        .get(&id)
         .await
         .map_err(|e| fail(ExchangeError::Store(e)))?;
-    let store::AckOutcome::Acked(acked) = outcome else {
+    let follow_up = target
+        .as_ref()
+        .filter(|stored| stored.message.queue.owner == caller)
+        .and_then(|stored| status::follow_up(node, &stored.message, accepted, now));
+    let category = follow_up.as_ref().map(|(status, _)| status.status.clone());
+    let outcome = node
+        .store
+        .ack_with_follow_up(caller, &id, accepted, now, node_id, follow_up)
+        .await
+        .map_err(|e| fail(ExchangeError::Store(e)))?;
+    let store::AckOutcome::Acked(_) = outcome else {
         return Err(fail(ExchangeError::TargetMessageIsNotFound(id.clone())));
     };
     tracing::info!(message_id = %id, accepted, "message acknowledged");
-    notify_sender(node, &acked, now).await;
+    if let Some(category) = category {
+        // The status itself is already queued; this only labels the
+        // original message for lookups.
+        if let Err(error) = node.store.set_status(&id, &category).await {
+            tracing::warn!(%error, message_id = %id, "cannot update the status");
+        }
+    }
     Ok(Answer {
         body: wire::write_ack_response(version),
         message_id: Some(id),
     })
-}
-
-/// The ack is already durable; a failed notification is logged, not
-/// answered as a fault (the caller must not resend the ack).
-async fn notify_sender(node: &Node, acked: &store::AckedMessage, now: OffsetDateTime) {
-    if acked.kind == store::MessageKind::Status {
-        return;
-    }
-    let message = match node.store.get(&acked.message_id).await {
-        Ok(Some(stored)) => stored.message,
-        Ok(None) => return,
-        Err(error) => {
-            tracing::warn!(%error, "cannot read the acked message back");
-            return;
-        }
-    };
-    let result = match acked.kind {
-        store::MessageKind::Request => {
-            status::request_taken(node, &message, acked.accepted, now).await
-        }
-        _ => status::response_taken(node, &message, acked.accepted, now).await,
-    };
-    if let Err(error) = result {
-        tracing::warn!(%error, message_id = %acked.message_id, "cannot queue the status");
-    }
 }

@@ -6,8 +6,7 @@
 use time::OffsetDateTime;
 use wire::{AsyncProcessingStatus, Version};
 
-use super::{journal, store_error};
-use crate::error::ExchangeError;
+use super::journal;
 use crate::message_id;
 use crate::node::Node;
 
@@ -34,14 +33,30 @@ fn response_category(version: Version, accepted: bool) -> &'static str {
     }
 }
 
-/// After the provider acked `request`: a signed status in the requester's
-/// response queue.
-pub(crate) async fn request_taken(
+/// The status to queue when `message` is acked, with its journal entry;
+/// `None` for a status (statuses beget no statuses). Queued by the store in
+/// the same transaction as the ack itself.
+pub(crate) fn follow_up(
+    node: &Node,
+    message: &store::Message,
+    accepted: bool,
+    now: OffsetDateTime,
+) -> Option<(store::Message, store::JournalEntry)> {
+    match message.kind {
+        store::MessageKind::Request => Some(request_taken(node, message, accepted, now)),
+        store::MessageKind::Response => Some(response_taken(node, message, accepted, now)),
+        store::MessageKind::Status => None,
+    }
+}
+
+/// After the provider acked `request`: a signed status for the
+/// requester's response queue.
+fn request_taken(
     node: &Node,
     request: &store::Message,
     accepted: bool,
     now: OffsetDateTime,
-) -> Result<(), ExchangeError> {
+) -> (store::Message, store::JournalEntry) {
     let version = Version::from_label(&request.schema_version).unwrap_or(Version::V1_3);
     let category = request_category(accepted);
     let details = if accepted {
@@ -64,17 +79,17 @@ pub(crate) async fn request_taken(
         queue: store::QueueKind::Responses,
         category,
     };
-    enqueue_status(node, &about, id, content, Some(signature), now).await
+    status_message(node, &about, id, content, Some(signature), now)
 }
 
-/// After the requester acked `response`: a status in the provider's
+/// After the requester acked `response`: a status for the provider's
 /// status queue, read with GetStatus.
-pub(crate) async fn response_taken(
+fn response_taken(
     node: &Node,
     response: &store::Message,
     accepted: bool,
     now: OffsetDateTime,
-) -> Result<(), ExchangeError> {
+) -> (store::Message, store::JournalEntry) {
     let version = Version::from_label(&response.schema_version).unwrap_or(Version::V1_3);
     let category = response_category(version, accepted);
     let details = if accepted {
@@ -88,7 +103,7 @@ pub(crate) async fn response_taken(
         queue: store::QueueKind::Statuses,
         category,
     };
-    enqueue_status(node, &about, id, details.to_owned(), None, now).await
+    status_message(node, &about, id, details.to_owned(), None, now)
 }
 
 /// What a status is about: the acked message, which queue of its sender
@@ -99,16 +114,15 @@ struct StatusAbout<'a> {
     category: &'static str,
 }
 
-/// Queues a status for the sender of `about.message` and records the
-/// category as that message's status.
-async fn enqueue_status(
+/// A status for the sender of `about.message`, and its journal entry.
+fn status_message(
     node: &Node,
     about: &StatusAbout<'_>,
     id: String,
     content: String,
     signature: Option<String>,
     now: OffsetDateTime,
-) -> Result<(), ExchangeError> {
+) -> (store::Message, store::JournalEntry) {
     let origin = about.message;
     let queue = store::QueueId::new(origin.sender.as_str(), about.queue);
     let kind = store::MessageKind::Status;
@@ -123,10 +137,10 @@ async fn enqueue_status(
         &origin.sender,
     );
     let message = store::Message {
-        message_id: id.clone(),
+        message_id: id,
         kind,
         schema_version: origin.schema_version.clone(),
-        queue: queue.clone(),
+        queue,
         sender: SMEV.to_owned(),
         recipient: origin.sender.clone(),
         payload: origin.payload.clone(),
@@ -138,18 +152,7 @@ async fn enqueue_status(
         test: origin.test,
         sent_at: now,
     };
-    node.store
-        .enqueue(message, entry, u64::MAX)
-        .await
-        .map_err(|e| store_error(e, &id, &queue))?;
-    if let Err(error) = node
-        .store
-        .set_status(&origin.message_id, about.category)
-        .await
-    {
-        tracing::warn!(%error, message_id = %origin.message_id, "cannot update the status");
-    }
-    Ok(())
+    (message, entry)
 }
 
 #[cfg(test)]

@@ -21,6 +21,7 @@ mod fault_map;
 pub mod message_id;
 mod node;
 mod ops;
+mod quota;
 pub mod registry;
 pub mod registry_source;
 mod reply_to;

@@ -43,6 +43,7 @@ pub struct Node {
     pub(crate) settings: Settings,
     pub(crate) limits: wire::Limits,
     pub(crate) schemas: EnvelopeSchemas,
+    pub(crate) quota: crate::quota::QuotaGauge,
 }
 
 /// The HTTP answer to one SOAP request, with what the edge logs.
@@ -86,6 +87,7 @@ impl Node {
             settings: parts.settings,
             limits: parts.limits,
             schemas: EnvelopeSchemas::load()?,
+            quota: crate::quota::QuotaGauge::default(),
         })
     }
 

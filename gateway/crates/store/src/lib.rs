@@ -247,6 +247,19 @@ impl Store {
         }
     }
 
+    /// Pending messages in `queue` (in flight included), counted up to
+    /// `cap`: what a quota is checked against.
+    ///
+    /// # Errors
+    /// A backend error.
+    pub async fn pending_count(&self, queue: &QueueId, cap: u64) -> Result<u64, StoreError> {
+        let queue = queue.clone();
+        match self {
+            Store::Sqlite(store) => store.pending_count(queue, cap).await,
+            Store::Postgres(store) => store.pending_count(queue, cap).await,
+        }
+    }
+
     /// The message with this id, in any state.
     ///
     /// # Errors

@@ -64,10 +64,11 @@ const MESSAGE_COLUMNS: &str = "message_id, kind, schema_version, queue_owner, qu
 const ENQUEUE: &str = "
 WITH dup AS (SELECT 1 FROM messages WHERE message_id = $1),
 pending AS (
-    SELECT count(*) AS n FROM (
-        SELECT 1 FROM messages
-        WHERE queue_owner = $4 AND queue_kind = $5 AND state = 'pending'
-        LIMIT $17::bigint) AS counted),
+    SELECT CASE WHEN $17::bigint = 9223372036854775807 THEN 0::bigint ELSE (
+        SELECT count(*) FROM (
+            SELECT 1 FROM messages
+            WHERE queue_owner = $4 AND queue_kind = $5 AND state = 'pending'
+            LIMIT $17::bigint) AS counted) END AS n),
 ins AS (
     INSERT INTO messages (message_id, kind, schema_version, queue_owner, queue_kind, sender,
         recipient, payload_ns, payload_local, reply_to, original_message_id, content, signature,
@@ -309,6 +310,24 @@ impl PgStore {
             .await
             .map_err(StoreError::postgres("committing ack"))?;
         Ok(AckOutcome::Acked(acked))
+    }
+
+    pub(crate) async fn pending_count(&self, queue: QueueId, cap: u64) -> Result<u64> {
+        let client = self.client().await?;
+        let statement = client
+            .prepare_cached(
+                "SELECT count(*) FROM (SELECT 1 FROM messages
+                 WHERE queue_owner = $1 AND queue_kind = $2 AND state = 'pending'
+                 LIMIT $3::bigint) AS counted",
+            )
+            .await
+            .map_err(StoreError::postgres("preparing pending count"))?;
+        let cap = i64::try_from(cap).unwrap_or(i64::MAX);
+        let row = client
+            .query_one(&statement, &[&queue.owner, &queue.kind.as_str(), &cap])
+            .await
+            .map_err(StoreError::postgres("counting pending messages"))?;
+        Ok(row.get::<_, i64>(0).unsigned_abs())
     }
 
     pub(crate) async fn get(&self, message_id: String) -> Result<Option<StoredMessage>> {

@@ -162,6 +162,11 @@ impl SqliteStore {
         .await
     }
 
+    pub(crate) async fn pending_count(&self, queue: QueueId, cap: u64) -> Result<u64> {
+        self.call(move |conn| count_pending(conn, &queue, cap))
+            .await
+    }
+
     pub(crate) async fn get(&self, message_id: String) -> Result<Option<StoredMessage>> {
         self.call(move |conn| select_message(conn, "message_id", &message_id))
             .await
@@ -301,7 +306,9 @@ fn enqueue(
             });
         }
     }
-    if count_pending(&tx, &message.queue, quota)? >= quota {
+    // u64::MAX means "no quota here" (the caller admits against its own
+    // gauge, or the message is a status): no count at all then.
+    if quota < u64::MAX && count_pending(&tx, &message.queue, quota)? >= quota {
         return Err(StoreError::QueueFull {
             queue: message.queue.clone(),
             quota,
@@ -315,8 +322,8 @@ fn enqueue(
 }
 
 /// Pending messages in `queue`, counted up to `quota`.
-fn count_pending(tx: &Transaction<'_>, queue: &QueueId, quota: u64) -> Result<u64> {
-    let mut statement = tx
+fn count_pending(conn: &Connection, queue: &QueueId, quota: u64) -> Result<u64> {
+    let mut statement = conn
         .prepare_cached(
             "SELECT count(*) FROM (
                  SELECT 1 FROM messages

@@ -37,9 +37,14 @@ pub(crate) async fn ack(
         .ack_with_follow_up(caller, &id, accepted, now, node_id, follow_up)
         .await
         .map_err(|e| fail(ExchangeError::Store(e)))?;
-    let store::AckOutcome::Acked(_) = outcome else {
+    let store::AckOutcome::Acked(acked) = outcome else {
         return Err(fail(ExchangeError::TargetMessageIsNotFound(id.clone())));
     };
+    if acked.kind != store::MessageKind::Status {
+        if let Some(stored) = &target {
+            node.quota.release(&stored.message.queue);
+        }
+    }
     tracing::info!(message_id = %id, accepted, "message acknowledged");
     if let Some(category) = category {
         // The status itself is already queued; this only labels the

@@ -69,10 +69,14 @@ pub(crate) async fn send_request(
         &provider,
     );
     let quota = node.settings.queue_quota;
-    node.store
-        .enqueue(message, entry, quota)
+    node.quota
+        .admit(&node.store, &queue, quota)
         .await
-        .map_err(|e| fail(store_error(e, &id, &queue)))?;
+        .map_err(fail)?;
+    if let Err(error) = node.store.enqueue(message, entry, u64::MAX).await {
+        node.quota.release(&queue);
+        return Err(fail(store_error(error, &id, &queue)));
+    }
     tracing::info!(message_id = %id, route.provider = %provider, "request queued");
 
     let metadata = receipt_metadata(

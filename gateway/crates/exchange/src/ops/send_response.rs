@@ -70,10 +70,14 @@ pub(crate) async fn send_response(
     );
     entry.detail = format!("answers {}", original.message_id);
     let quota = node.settings.queue_quota;
-    node.store
-        .enqueue(message, entry, quota)
+    node.quota
+        .admit(&node.store, &queue, quota)
         .await
-        .map_err(|e| fail(store_error(e, &id, &queue)))?;
+        .map_err(fail)?;
+    if let Err(error) = node.store.enqueue(message, entry, u64::MAX).await {
+        node.quota.release(&queue);
+        return Err(fail(store_error(error, &id, &queue)));
+    }
     if let Err(error) = node.store.set_status(&original.message_id, status).await {
         tracing::warn!(%error, message_id = %original.message_id, "cannot update request status");
     }

@@ -235,15 +235,11 @@ fn cancel_is_refused_in_1_3() {
     );
 }
 
-/// Where the real SMEV captures are: `fixtures/real/smev3sharp` in the repo if
-/// someone copied them there, else the shared brief folder.
+/// Where the real SMEV captures are: `fixtures/real/smev3sharp` in the repo.
 fn real_dir() -> PathBuf {
-    let in_repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/real/smev3sharp");
-    let shared = PathBuf::from("/work/shared/real/smev3sharp");
-    [in_repo, shared]
-        .into_iter()
-        .find(|p| p.is_dir())
-        .expect("real SMEV captures (fixtures/real/smev3sharp or /work/shared/real/smev3sharp)")
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/real/smev3sharp");
+    assert!(dir.is_dir(), "real SMEV captures are missing: {}", dir.display());
+    dir
 }
 
 /// The text of the first element child of `soap:Body` (or of `detail`, for a

@@ -74,7 +74,8 @@ pub struct JournalFilter {
     pub participant: Option<String>,
     /// Exact message id.
     pub message_id: Option<String>,
-    /// At most this many entries (the oldest ones that match).
+    /// At most this many entries: the newest ones that match, returned in
+    /// time order.
     pub limit: Option<u32>,
 }
 

@@ -129,15 +129,17 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
 RETURNING id";
 
 const QUERY: &str = "
-SELECT id, at, node_id, operation, message_kind, status, message_id, sender, recipient,
-    fault_code, detail
-FROM journal
-WHERE ($1::timestamptz IS NULL OR at >= $1) AND ($2::timestamptz IS NULL OR at < $2)
-  AND ($3::text IS NULL OR operation = $3) AND ($4::text IS NULL OR message_kind = $4)
-  AND ($5::text IS NULL OR status = $5)
-  AND ($6::text IS NULL OR sender = $6 OR recipient = $6)
-  AND ($7::text IS NULL OR message_id = $7)
-ORDER BY at, id LIMIT $8::bigint";
+SELECT * FROM (
+    SELECT id, at, node_id, operation, message_kind, status, message_id, sender, recipient,
+        fault_code, detail
+    FROM journal
+    WHERE ($1::timestamptz IS NULL OR at >= $1) AND ($2::timestamptz IS NULL OR at < $2)
+      AND ($3::text IS NULL OR operation = $3) AND ($4::text IS NULL OR message_kind = $4)
+      AND ($5::text IS NULL OR status = $5)
+      AND ($6::text IS NULL OR sender = $6 OR recipient = $6)
+      AND ($7::text IS NULL OR message_id = $7)
+    ORDER BY at DESC, id DESC LIMIT $8::bigint) AS newest
+ORDER BY at, id";
 
 const DEPTHS: &str = "
 SELECT queue_owner, queue_kind, count(*) AS pending,

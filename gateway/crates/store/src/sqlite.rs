@@ -547,15 +547,17 @@ fn queue_depths(conn: &Connection, now: OffsetDateTime) -> Result<Vec<QueueDepth
 fn query_journal(conn: &Connection, filter: &JournalFilter) -> Result<Vec<JournalRecord>> {
     let mut statement = conn
         .prepare_cached(
-            "SELECT id, at, node_id, operation, message_kind, status, message_id, sender,
-                 recipient, fault_code, detail
-             FROM journal
-             WHERE (?1 IS NULL OR at >= ?1) AND (?2 IS NULL OR at < ?2)
-               AND (?3 IS NULL OR operation = ?3) AND (?4 IS NULL OR message_kind = ?4)
-               AND (?5 IS NULL OR status = ?5)
-               AND (?6 IS NULL OR sender = ?6 OR recipient = ?6)
-               AND (?7 IS NULL OR message_id = ?7)
-             ORDER BY at, id LIMIT ?8",
+            "SELECT * FROM (
+                 SELECT id, at, node_id, operation, message_kind, status, message_id, sender,
+                     recipient, fault_code, detail
+                 FROM journal
+                 WHERE (?1 IS NULL OR at >= ?1) AND (?2 IS NULL OR at < ?2)
+                   AND (?3 IS NULL OR operation = ?3) AND (?4 IS NULL OR message_kind = ?4)
+                   AND (?5 IS NULL OR status = ?5)
+                   AND (?6 IS NULL OR sender = ?6 OR recipient = ?6)
+                   AND (?7 IS NULL OR message_id = ?7)
+                 ORDER BY at DESC, id DESC LIMIT ?8)
+             ORDER BY at, id",
         )
         .map_err(StoreError::sqlite("preparing journal query"))?;
     let limit = filter.limit.map_or(-1, i64::from);

@@ -49,6 +49,9 @@ impl Store {
             return Ok(LoginOutcome::BadCredentials);
         };
         if let Some(until) = stored.record.login_state.locked_at(now) {
+            // Spend the same hashing time as any other refusal, so the
+            // answer's timing does not tell that this login exists.
+            verify_password(None, password.to_owned()).await?;
             return Ok(LoginOutcome::Locked { until });
         }
 

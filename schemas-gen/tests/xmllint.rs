@@ -238,7 +238,11 @@ fn cancel_is_refused_in_1_3() {
 /// Where the real SMEV captures are: `fixtures/real/smev3sharp` in the repo.
 fn real_dir() -> PathBuf {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/real/smev3sharp");
-    assert!(dir.is_dir(), "real SMEV captures are missing: {}", dir.display());
+    assert!(
+        dir.is_dir(),
+        "real SMEV captures are missing: {}",
+        dir.display()
+    );
     dir
 }
 

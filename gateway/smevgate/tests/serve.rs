@@ -657,10 +657,8 @@ fn serve_on_a_taken_port_exits_1_naming_the_address() {
     );
 }
 
-// FIXME(#2): fails today. `init_tracing` (gateway/smevgate/src/main.rs) keeps
-// tracing-subscriber's default of ANSI colours on, so a log piped to a file or
-// journald is full of escape codes unless NO_COLOR is set. Right: colours only
-// when stderr is a terminal (`with_ansi(std::io::stderr().is_terminal())`).
+// A log piped to a file or journald carries no ANSI colour codes: colours
+// are for terminals only.
 #[test]
 fn serve_log_to_a_pipe_has_no_terminal_colours() {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -789,12 +787,8 @@ fn serve_speaks_1_1_and_1_2_clients_through_the_walkthrough() {
     assert_stops_on_sigterm(served);
 }
 
-// FIXME(#2): fails today (exit 1). `node::build` (gateway/smevgate/src/node.rs)
-// wraps every `store::Store::open` error in plain anyhow context, so a
-// malformed database URL or schema name, which is a configuration mistake,
-// exits 1 like an unreachable database. Right: `StoreError::InvalidUrl` and
-// `StoreError::InvalidSchema` become `ConfigError::Invalid` for
-// `node.database_url` (exit 64); only connection failures stay exit 1.
+// A malformed database URL or schema name is a configuration mistake (exit 64
+// naming `node.database_url`); only an unreachable database exits 1.
 #[test]
 fn serve_with_malformed_database_url_exits_64() {
     let dir = tempfile::tempdir().expect("temp dir");

@@ -846,11 +846,9 @@ fn signature_without_key_info_is_certificate_is_not_found() {
     );
 }
 
-// FIXME(#2): fails today. `write_private` (gateway/smevgate/src/cmd/keys.rs)
-// sets mode 0600 through `OpenOptions::mode`, which applies only when the
-// file is created: an existing `key.pem` keeps its mode (here 0644) and the
-// new private key lands in a world-readable file. Right: set the permissions
-// of an existing file to 0600 before writing (or write a new file and rename).
+// `OpenOptions::mode` applies only when a file is created, so an existing
+// `key.pem` (here 0644) must be narrowed to 0600 before the key goes in; and
+// an existing key is replaced only with `--force`.
 #[test]
 fn keys_generate_over_a_readable_key_file_leaves_it_owner_only() {
     use std::os::unix::fs::PermissionsExt;

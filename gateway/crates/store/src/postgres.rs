@@ -53,14 +53,17 @@ const MESSAGE_COLUMNS: &str = "message_id, kind, schema_version, queue_owner, qu
      sender, recipient, payload_ns, payload_local, reply_to, original_message_id, content, \
      signature, status, test, sent_at, delivered_at, attempts, lease_until, state";
 
-/// Enqueue in one statement. The quota count stops at the quota, so a full
-/// queue costs no more than a queue at its limit.
+/// Enqueue in one statement. With a quota the count stops at the quota, so a
+/// full queue costs no more than a queue at its limit; the node passes no
+/// quota (`i64::MAX`: no count at all) and admits against its own gauge
+/// (`exchange/src/quota.rs`).
 //
-// FIXME(#2): two enqueues racing for the last free place both see room under
-// READ COMMITTED, so a queue can overshoot its quota by the number of
-// concurrent senders. Exact would be a per-queue counter row updated with
-// `pending < quota` in the same statement, at the price of serialising
-// enqueues per queue.
+// FIXME(#2): with a quota, two enqueues racing for the last free place both
+// see room under READ COMMITTED, so a queue can overshoot its quota by the
+// number of concurrent senders (the node's gauge overshoots likewise across
+// nodes, by one refresh interval). Exact would be a per-queue counter row
+// updated with `pending < quota`, at the price of serialising enqueues per
+// queue.
 const ENQUEUE: &str = "
 WITH dup AS (SELECT 1 FROM messages WHERE message_id = $1),
 pending AS (

@@ -247,10 +247,14 @@ async fn open_store(
 pub fn fixtures_registry() -> exchange::Registry {
     let systems = [CONSUMER, PROVIDER]
         .into_iter()
-        .map(|mnemonic| exchange::InformationSystem {
-            mnemonic: mnemonic.to_owned(),
-            name: format!("test {mnemonic}"),
-            certificates: vec![Ims::load(mnemonic).cert],
+        .map(|mnemonic| {
+            let ims = Ims::load(mnemonic);
+            exchange::InformationSystem {
+                mnemonic: mnemonic.to_owned(),
+                name: format!("test {mnemonic}"),
+                certificates: vec![ims.cert.clone()],
+                signing: Some(Arc::new((ims.key, ims.cert))),
+            }
         })
         .collect();
     let schema_dir = fixtures_dir().join("schemas");

@@ -97,7 +97,9 @@ pub struct SystemSection {
     pub name: String,
     /// PEM certificates that identify this ИС (several for rotation).
     pub certificates: Vec<PathBuf>,
-    /// The ИС private key; read only by the command-line client.
+    /// The ИС private key (PKCS#8 PEM), matching the first certificate. The
+    /// node signs with it the requests sent through the integration REST API
+    /// (`POST /api/v1/requests`); the command-line client signs with it too.
     pub key: Option<PathBuf>,
 }
 

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use time::OffsetDateTime;
 
-use crate::config::{Config, ConfigError};
+use crate::config::{Config, ConfigError, SystemSection};
 
 /// Assembles a node from its configuration.
 ///
@@ -124,6 +124,29 @@ fn ensure_dev_key(dir: &Path) -> Result<(), ConfigError> {
     Ok(())
 }
 
+/// The ИС key with its first certificate, when `key` is configured.
+fn system_signing(
+    config: &Config,
+    index: usize,
+    section: &SystemSection,
+    certificates: &[gost::Certificate],
+) -> Result<Option<std::sync::Arc<exchange::SigningIdentity>>, ConfigError> {
+    let Some(key_path) = &section.key else {
+        return Ok(None);
+    };
+    let name = format!("systems[{index}].key");
+    let path = config.resolve(key_path);
+    let key = gost::SigningKey::from_pkcs8_pem(&read_text(&name, &path)?)
+        .map_err(|e| invalid(&name, format!("{}: {e}", path.display())))?;
+    let Some(cert) = certificates.first() else {
+        return Err(invalid(&name, "needs a certificate to sign with"));
+    };
+    if cert.verifying_key().ok().as_ref() != Some(key.verifying_key()) {
+        return Err(invalid(&name, "does not match the first certificate"));
+    }
+    Ok(Some(std::sync::Arc::new((key, cert.clone()))))
+}
+
 fn registry(config: &Config) -> Result<exchange::Registry, ConfigError> {
     let mut systems = Vec::new();
     for (i, section) in config.systems.iter().enumerate() {
@@ -135,10 +158,12 @@ fn registry(config: &Config) -> Result<exchange::Registry, ConfigError> {
                 .map_err(|e| invalid(&key, format!("{}: {e}", path.display())))?;
             certificates.push(cert);
         }
+        let signing = system_signing(config, i, section, &certificates)?;
         systems.push(exchange::InformationSystem {
             mnemonic: section.mnemonic.clone(),
             name: section.name.clone(),
             certificates,
+            signing,
         });
     }
     let mut services = Vec::new();

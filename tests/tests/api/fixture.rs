@@ -242,6 +242,7 @@ pub fn user_form(login: &str, role: &str) -> UserForm {
         login: login.to_owned(),
         full_name: format!("Пользователь {login}"),
         role: role.to_owned(),
+        allowed_services: vec!["echo".to_owned()],
         ..UserForm::default()
     }
 }

@@ -45,6 +45,8 @@ pub const MATRIX: &[(&str, &str, u16, u16, u16)] = &[
     ("PUT", "/services/{id}", 200, 403, 403),
     ("DELETE", "/services/{id}", 204, 403, 403),
     ("PUT", "/services/{id}/schema", 200, 403, 403),
+    ("POST", "/requests", 201, 201, 403),
+    ("GET", "/requests/{id}", 200, 200, 200),
     ("GET", "/openapi.json", 200, 200, 200),
 ];
 
@@ -135,6 +137,7 @@ pub async fn call_for(
         (_, p) if p.starts_with("/systems") || p.starts_with("/services") => {
             registry_call(cabinet, method, path, seq).await
         }
+        (_, p) if p.starts_with("/requests") => request_call(cabinet, method, path, seq).await,
         _ => (
             path.replace("{id}", &target.to_string()),
             Call::new(method, ""),
@@ -236,6 +239,43 @@ async fn registry_call(
         ("POST", _) => (path, call.raw(cert.to_pem())),
         _ => (path, call),
     }
+}
+
+/// A request for a `/requests` row: a new echo request to send, or one
+/// sent over SOAP and recorded with a client id to read back.
+async fn request_call(
+    cabinet: &Cabinet,
+    method: &'static str,
+    path: &str,
+    seq: usize,
+) -> (String, Call) {
+    let client_id = format!("matrix-{seq}");
+    if method == "POST" {
+        let body = json!({
+            "system": smevgate_tests::CONSUMER, "client_id": client_id,
+            "payload": smevgate_tests::echo_request(),
+        });
+        return (path.to_owned(), Call::new(method, "").json(&body));
+    }
+    let now = OffsetDateTime::now_utc();
+    let message_id = smevgate_tests::message_id(now);
+    let consumer = smevgate_tests::Ims::consumer();
+    let envelope = consumer.send_request(
+        wire::Version::V1_3,
+        &message_id,
+        &smevgate_tests::echo_request(),
+    );
+    let reply = cabinet.node.post(envelope, "urn:SendRequest").await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let request = store::integration::IntegrationRequest {
+        system: smevgate_tests::CONSUMER.to_owned(),
+        client_id,
+        message_id: message_id.clone(),
+        created_at: now,
+    };
+    let recorded = cabinet.store().record_integration_request(request).await;
+    assert!(recorded.unwrap());
+    (path.replace("{id}", &message_id), Call::new(method, ""))
 }
 
 fn service_json(form: &cabinet::ServiceForm) -> serde_json::Value {

@@ -57,6 +57,7 @@ pub fn system(mnemonic: &str, cert: &gost::Certificate) -> exchange::Information
         mnemonic: mnemonic.to_owned(),
         name: format!("test {mnemonic}"),
         certificates: vec![cert.clone()],
+        signing: None,
     }
 }
 

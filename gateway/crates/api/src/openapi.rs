@@ -195,6 +195,8 @@ fn success(endpoint: Endpoint) -> (u16, Option<&'static str>) {
         Endpoint::GetSystem | Endpoint::PutSystem | Endpoint::RemoveCertificate => (200, None),
         Endpoint::GetService | Endpoint::PutService | Endpoint::PutServiceSchema => (200, None),
         Endpoint::DeleteSystem | Endpoint::DeleteService => (204, None),
+        Endpoint::SendRequest => (201, None),
+        Endpoint::GetRequest => (200, None),
     }
 }
 

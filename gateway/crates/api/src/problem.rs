@@ -14,6 +14,9 @@ use crate::precondition;
 /// Media type of problem answers.
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
+/// The SMEV fault element of the node's own failures (answered with 503).
+pub const SMEV_FAILURE: &str = "SMEVFailure";
+
 /// Why an API request failed.
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -56,6 +59,14 @@ pub enum ApiError {
         /// Its kind.
         kind: ObjectKind,
         /// Its id.
+        id: String,
+    },
+
+    /// No integration request has this message id or client id (among
+    /// those the caller may see).
+    #[error("request {id} not found")]
+    RequestNotFound {
+        /// The id asked for.
         id: String,
     },
 
@@ -111,6 +122,24 @@ pub enum ApiError {
         current: i64,
     },
 
+    /// The information system has no key configured, so the node cannot
+    /// sign on its behalf.
+    #[error("system {system} cannot sign: no key")]
+    CannotSign {
+        /// The system's mnemonic.
+        system: String,
+    },
+
+    /// The node refused the request with a SMEV fault.
+    #[error("smev fault {element}: {description}")]
+    Refused {
+        /// The fault element, e.g. `InvalidContent`; `SMEVFailure` for the
+        /// node's own failures.
+        element: String,
+        /// The fault's `Description` (or faultstring).
+        description: String,
+    },
+
     /// The node failed; the cause goes to the log, not to the caller.
     #[error("internal: {0}")]
     Internal(String),
@@ -130,6 +159,8 @@ struct Problem {
     expected_version: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     current_version: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    smev_fault: Option<String>,
 }
 
 /// One bad field in a problem body.
@@ -145,7 +176,9 @@ impl ApiError {
     /// The HTTP status of this failure.
     pub fn status(&self) -> StatusCode {
         match self {
-            ApiError::RouteNotFound | ApiError::NotFound { .. } => StatusCode::NOT_FOUND,
+            ApiError::RouteNotFound
+            | ApiError::NotFound { .. }
+            | ApiError::RequestNotFound { .. } => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Unauthenticated | ApiError::BadCredentials => StatusCode::UNAUTHORIZED,
             ApiError::AccessRefused(_) | ApiError::Forbidden { .. } => StatusCode::FORBIDDEN,
@@ -154,6 +187,11 @@ impl ApiError {
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::MalformedBody { .. } | ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::CannotSign { .. } => StatusCode::CONFLICT,
+            ApiError::Refused { element, .. } if element == SMEV_FAILURE => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
+            ApiError::Refused { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
             ApiError::PreconditionFailed { .. } => StatusCode::PRECONDITION_FAILED,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -169,7 +207,9 @@ impl ApiError {
             ApiError::BadCredentials => ("bad-credentials", "Вход не выполнен"),
             ApiError::AccessRefused(_) => ("access-refused", "Доступ запрещён"),
             ApiError::Forbidden { .. } => ("forbidden", "Недостаточно прав"),
-            ApiError::NotFound { .. } => ("not-found", "Объект не найден"),
+            ApiError::NotFound { .. } | ApiError::RequestNotFound { .. } => {
+                ("not-found", "Объект не найден")
+            }
             ApiError::AlreadyExists { .. } => ("already-exists", "Объект уже существует"),
             ApiError::UnsupportedMediaType => {
                 ("unsupported-media-type", "Неверный тип содержимого")
@@ -180,6 +220,8 @@ impl ApiError {
             ApiError::Invalid(_) => ("validation", "Данные не прошли проверку"),
             ApiError::PreconditionRequired => ("precondition-required", "Нужен заголовок If-Match"),
             ApiError::PreconditionFailed { .. } => ("conflict", "Объект уже изменён"),
+            ApiError::CannotSign { .. } => ("cannot-sign", "ИС не может подписывать"),
+            ApiError::Refused { .. } => ("smev-fault", "Запрос отклонён узлом СМЭВ"),
             ApiError::Internal(_) => ("internal", "Внутренняя ошибка узла"),
         }
     }
@@ -202,6 +244,7 @@ impl ApiError {
                 action.as_str()
             ),
             ApiError::NotFound { kind, id } => format!("{} {id} не найден(а)", kind_title(*kind)),
+            ApiError::RequestNotFound { id } => format!("Запрос {id} не найден"),
             ApiError::AlreadyExists { kind, id } => {
                 format!("{} {id} уже существует", kind_title(*kind))
             }
@@ -227,6 +270,13 @@ impl ApiError {
                  текущая {current}. Загрузите объект заново",
                 kind_title(*kind)
             ),
+            ApiError::CannotSign { system } => {
+                format!("ИС не может подписывать: ключ не задан (ИС {system})")
+            }
+            ApiError::Refused {
+                element,
+                description,
+            } => format!("{element}: {description}"),
             ApiError::Internal(_) => "Запрос не выполнен из-за ошибки узла".to_owned(),
         }
     }
@@ -257,6 +307,10 @@ impl ApiError {
                 .collect(),
             expected_version: versions.0,
             current_version: versions.1,
+            smev_fault: match self {
+                ApiError::Refused { element, .. } => Some(element.clone()),
+                _ => None,
+            },
         }
     }
 

@@ -12,7 +12,8 @@ use cabinet::Action;
 use crate::problem::ApiError;
 use crate::state::ApiState;
 use crate::{
-    audit, auth, journal, openapi, organisation, services, session, systems, tokens, users,
+    audit, auth, journal, openapi, organisation, requests, services, session, systems, tokens,
+    users,
 };
 
 /// Prefix of every API path.
@@ -105,6 +106,10 @@ pub enum Endpoint {
     DeleteService,
     /// Upload a service's payload schema.
     PutServiceSchema,
+    /// Send a request through the integration API.
+    SendRequest,
+    /// One request sent through the integration API.
+    GetRequest,
 }
 
 /// One route: method and path (under [`PREFIX`]), what it does, who may.
@@ -344,6 +349,20 @@ pub const ROUTES: &[Route] = &[
         "Загрузить XSD-схему вида сведений",
     ),
     route(
+        Verb::Post,
+        "/requests",
+        Endpoint::SendRequest,
+        Access::Requires(Action::SendRequest),
+        "Отправить запрос ИС (ключ идемпотентности client_id)",
+    ),
+    route(
+        Verb::Get,
+        "/requests/{id}",
+        Endpoint::GetRequest,
+        Access::Requires(Action::ReadMessages),
+        "Статус запроса по идентификатору сообщения или client_id",
+    ),
+    route(
         Verb::Get,
         "/openapi.json",
         Endpoint::OpenApi,
@@ -412,6 +431,8 @@ impl Endpoint {
             Endpoint::PutService => on(filter, services::put),
             Endpoint::DeleteService => on(filter, services::delete),
             Endpoint::PutServiceSchema => on(filter, services::put_schema),
+            Endpoint::SendRequest => on(filter, requests::send),
+            Endpoint::GetRequest => on(filter, requests::get),
         }
     }
 }

@@ -47,6 +47,11 @@ impl ApiState {
         &self.node
     }
 
+    /// The node, shared (for [`exchange::Node::handle_soap`]).
+    pub fn node_arc(&self) -> Arc<exchange::Node> {
+        Arc::clone(&self.node)
+    }
+
     /// The current instant.
     pub fn now(&self) -> OffsetDateTime {
         self.clock.now()

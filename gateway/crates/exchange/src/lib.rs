@@ -33,7 +33,7 @@ pub use clock::{Clock, FixedClock, SharedClock, SystemClock};
 pub use error::{Blame, ExchangeError};
 pub use fault_map::to_fault;
 pub use node::{Node, NodeParts, SoapReply};
-pub use registry::{InformationSystem, Registry, RegistryError, Service};
+pub use registry::{InformationSystem, Registry, RegistryError, Service, SigningIdentity};
 pub use registry_source::{CertificateRefusal, RegistrySourceError};
 pub use schemas::{EnvelopeSchemas, SchemaLoadError};
 pub use settings::Settings;

@@ -18,7 +18,13 @@ pub struct InformationSystem {
     pub name: String,
     /// Certificates that identify this system's ЭП-ОВ.
     pub certificates: Vec<gost::Certificate>,
+    /// The system's own key and certificate, when the node signs on its
+    /// behalf (requests sent through the integration REST API).
+    pub signing: Option<Arc<SigningIdentity>>,
 }
+
+/// A private key with the certificate that vouches for it.
+pub type SigningIdentity = (gost::SigningKey, gost::Certificate);
 
 /// A registered business message type.
 #[derive(Clone)]

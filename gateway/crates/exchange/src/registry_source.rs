@@ -135,6 +135,7 @@ pub fn combine(base: &Registry, stored: &StoredRegistry) -> Result<Registry, Reg
             mnemonic: record.form.mnemonic.clone(),
             name: record.form.name.clone(),
             certificates,
+            signing: None,
         });
     }
     let mut services: Vec<Service> = base.services().cloned().collect();

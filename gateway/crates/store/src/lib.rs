@@ -33,6 +33,7 @@
 //! - [`location`] — store URLs.
 //! - [`cabinet`] — the participant's cabinet: organisation, users, sessions,
 //!   API tokens and the audit journal.
+//! - [`integration`] — idempotency keys of the integration REST API.
 //! - `sqlite`, `postgres`: the two backends, each with its own SQL;
 //!   `migrations`: their embedded schema versions.
 //!
@@ -57,6 +58,7 @@
 
 pub mod cabinet;
 pub mod error;
+pub mod integration;
 pub mod journal;
 pub mod location;
 pub mod message;

@@ -32,6 +32,11 @@ pub(crate) const SQLITE: &[Migration] = &[
         name: "0003_registry.sql",
         sql: include_str!("../migrations/sqlite/0003_registry.sql"),
     },
+    Migration {
+        version: 4,
+        name: "0004_integration_requests.sql",
+        sql: include_str!("../migrations/sqlite/0004_integration_requests.sql"),
+    },
 ];
 
 /// Migrations of the PostgreSQL backend.
@@ -50,6 +55,11 @@ pub(crate) const POSTGRES: &[Migration] = &[
         version: 3,
         name: "0003_registry.sql",
         sql: include_str!("../migrations/postgres/0003_registry.sql"),
+    },
+    Migration {
+        version: 4,
+        name: "0004_integration_requests.sql",
+        sql: include_str!("../migrations/postgres/0004_integration_requests.sql"),
     },
 ];
 

@@ -25,6 +25,7 @@ use crate::message::{
 use crate::migrations;
 
 mod cabinet;
+mod integration;
 mod registry;
 
 /// A store in a PostgreSQL database. Cheap to clone; clones share the pool.

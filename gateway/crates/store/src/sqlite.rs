@@ -23,6 +23,7 @@ use crate::message::{
 use crate::migrations::{self, Migration};
 
 mod cabinet;
+mod integration;
 mod registry;
 
 /// A store in an SQLite file. Cheap to clone; clones share the connection.

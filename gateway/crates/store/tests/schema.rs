@@ -40,7 +40,7 @@ async fn postgres_nodes_opening_together_migrate_once() {
     let versions: Vec<i64> = rows.iter().map(|row| row.get(0)).collect();
     drop(stores);
     Store::drop_postgres_schema(&url, &schema).await.unwrap();
-    assert_eq!(versions, [1, 2, 3]);
+    assert_eq!(versions, [1, 2, 3, 4]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -97,8 +97,8 @@ async fn sqlite_journal_update_and_delete_are_refused() {
         })
         .unwrap();
     assert_eq!(
-        versions, 3,
-        "0001 queues and journal, 0002 cabinet, 0003 registry"
+        versions, 4,
+        "0001 queues and journal, 0002 cabinet, 0003 registry, 0004 integration requests"
     );
     let mode: String = conn
         .query_row("PRAGMA journal_mode", [], |row| row.get(0))
@@ -122,8 +122,8 @@ async fn sqlite_reopen_applies_no_migration_twice() {
         })
         .unwrap();
     assert_eq!(
-        versions, 3,
-        "0001 queues and journal, 0002 cabinet, 0003 registry"
+        versions, 4,
+        "0001 queues and journal, 0002 cabinet, 0003 registry, 0004 integration requests"
     );
 }
 

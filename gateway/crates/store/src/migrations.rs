@@ -15,53 +15,33 @@ pub(crate) struct Migration {
     pub sql: &'static str,
 }
 
+/// A backend's migration list: each file stem once, with its version; the
+/// file name and the embedded path are derived from the stem.
+macro_rules! migrations {
+    ($folder:literal: $($version:literal => $stem:literal),* $(,)?) => {
+        &[$(Migration {
+            version: $version,
+            name: concat!($stem, ".sql"),
+            sql: include_str!(concat!("../migrations/", $folder, "/", $stem, ".sql")),
+        }),*]
+    };
+}
+
 /// Migrations of the SQLite backend.
-pub(crate) const SQLITE: &[Migration] = &[
-    Migration {
-        version: 1,
-        name: "0001_queues_and_journal.sql",
-        sql: include_str!("../migrations/sqlite/0001_queues_and_journal.sql"),
-    },
-    Migration {
-        version: 2,
-        name: "0002_cabinet.sql",
-        sql: include_str!("../migrations/sqlite/0002_cabinet.sql"),
-    },
-    Migration {
-        version: 3,
-        name: "0003_registry.sql",
-        sql: include_str!("../migrations/sqlite/0003_registry.sql"),
-    },
-    Migration {
-        version: 4,
-        name: "0004_integration_requests.sql",
-        sql: include_str!("../migrations/sqlite/0004_integration_requests.sql"),
-    },
-];
+pub(crate) const SQLITE: &[Migration] = migrations!("sqlite":
+    1 => "0001_queues_and_journal",
+    2 => "0002_cabinet",
+    3 => "0003_registry",
+    4 => "0004_integration_requests",
+);
 
 /// Migrations of the PostgreSQL backend.
-pub(crate) const POSTGRES: &[Migration] = &[
-    Migration {
-        version: 1,
-        name: "0001_queues_and_journal.sql",
-        sql: include_str!("../migrations/postgres/0001_queues_and_journal.sql"),
-    },
-    Migration {
-        version: 2,
-        name: "0002_cabinet.sql",
-        sql: include_str!("../migrations/postgres/0002_cabinet.sql"),
-    },
-    Migration {
-        version: 3,
-        name: "0003_registry.sql",
-        sql: include_str!("../migrations/postgres/0003_registry.sql"),
-    },
-    Migration {
-        version: 4,
-        name: "0004_integration_requests.sql",
-        sql: include_str!("../migrations/postgres/0004_integration_requests.sql"),
-    },
-];
+pub(crate) const POSTGRES: &[Migration] = migrations!("postgres":
+    1 => "0001_queues_and_journal",
+    2 => "0002_cabinet",
+    3 => "0003_registry",
+    4 => "0004_integration_requests",
+);
 
 #[cfg(test)]
 mod tests {

@@ -11,6 +11,11 @@
 #   PORT (default: a free port picked by the script),
 #   ROUNDS (default 1): loads run one after the other against the same node;
 #   nothing drains the queue, so each round starts REQUESTS deeper.
+#   CHANNEL (default soap): `rest` sends through the integration REST API
+#   (`POST /api/v1/requests`, the node signs with the ИС key it holds) as a
+#   request operator allowed the echo ВС, whom an administrator the script
+#   creates (`smevgate admin create-user`) adds with `POST /api/v1/users`;
+#   the operator's session token (`POST /api/v1/session`) is the bearer.
 #
 # Besides the load report it prints the CPU seconds spent during the run by
 # the node, by the PostgreSQL backends serving the node's connections, and by
@@ -30,6 +35,7 @@ binary=$(realpath "${4:-$repo/target/release/smevgate}")
 pgurl=${PGURL:-postgres://postgres@127.0.0.1:5432/test}
 port=${PORT:-$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')}
 rounds=${ROUNDS:-1}
+channel=${CHANNEL:-soap}
 schema="bench_$(date +%s)_$RANDOM"
 
 work=$(mktemp -d /tmp/smevgate-bench.XXXXXX)
@@ -87,6 +93,30 @@ for _ in $(seq 1 100); do
 done
 curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null
 
+# For the REST channel: an administrator creates a request operator allowed
+# the echo ВС; the operator's session token is the bearer.
+target="http://127.0.0.1:$port/ws"
+token_args=()
+if [[ "$channel" == rest ]]; then
+    api="http://127.0.0.1:$port/api/v1"
+    password="bench-password-$RANDOM$RANDOM"
+    login() {
+        curl -fsS -X POST "$api/session" -H 'content-type: application/json' \
+            -d "{\"login\":\"$1\",\"password\":\"$password\"}" \
+            | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])'
+    }
+    echo "$password" | "$binary" admin create-user --database-url "$database_url" \
+        --login bench.admin --role technical-administrator --full-name 'Администратор' >/dev/null
+    curl -fsS -X POST "$api/users" -H 'content-type: application/json' \
+        -H "authorization: Bearer $(login bench.admin)" -d "{\"login\":\"bench\",
+            \"full_name\":\"Нагрузочный тест\",\"role\":\"request_operator\",
+            \"allowed_services\":[\"urn://smevgate.test/echo/1.0.0\"],
+            \"password\":\"$password\"}" >/dev/null
+    api_token=$(login bench)
+    target="http://127.0.0.1:$port"
+    token_args=(--api-token "$api_token")
+fi
+
 # One load of $requests against the running node, with its CPU accounting.
 run_round() {
     local server_before pg_before server_after pg_after load_user load_sys hz
@@ -96,8 +126,8 @@ run_round() {
     /usr/bin/time -o "$work/load.time" -f "%U %S" \
         timeout 600 "$binary" load --config node.toml --as CONSUMER01 \
         --payload "$fixtures/payloads/echo-request.xml" \
-        --target "http://127.0.0.1:$port/ws" --clients "$clients" --requests "$requests" \
-        || status=$?
+        --target "$target" --clients "$clients" --requests "$requests" \
+        "${token_args[@]}" || status=$?
     server_after=$(cpu_ticks "$server_pid")
     pg_after=$(pg_backend_ticks)
     hz=$(getconf CLK_TCK)
@@ -111,7 +141,7 @@ run_round() {
     return "$status"
 }
 
-echo "# backend=$backend requests=$requests clients=$clients rounds=$rounds port=$port"
+echo "# backend=$backend channel=$channel requests=$requests clients=$clients rounds=$rounds port=$port"
 status=0
 for round in $(seq 1 "$rounds"); do
     echo "# round $round (queue depth before: $(( (round - 1) * requests )))"

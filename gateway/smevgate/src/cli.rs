@@ -282,7 +282,9 @@ pub struct LoadArgs {
     /// The payload XML.
     #[arg(long)]
     pub payload: PathBuf,
-    /// The node's SOAP endpoint.
+    /// The node's SOAP endpoint; with `--api-token`, its base URL
+    /// (`http://127.0.0.1:7575`), and the load goes to
+    /// `POST /api/v1/requests`.
     #[arg(long, default_value = "http://127.0.0.1:7575/ws")]
     pub target: String,
     /// Concurrent clients.
@@ -291,4 +293,9 @@ pub struct LoadArgs {
     /// Requests in all (signed before the clock starts).
     #[arg(long, default_value_t = 5000)]
     pub requests: usize,
+    /// Send through the integration REST API with this bearer token (an
+    /// API token, a session or an OAuth2 access token) instead of SOAP: the
+    /// node then builds and signs each SendRequest with the ИС key it holds.
+    #[arg(long, env = "SMEVGATE_API_TOKEN", hide_env_values = true)]
+    pub api_token: Option<String>,
 }

@@ -57,6 +57,22 @@ impl SoapClient {
             .header("content-type", "text/xml; charset=utf-8")
             .header("soapaction", format!("\"{action}\""))
             .body(Full::new(Bytes::from(envelope)))?;
+        self.exchange(request).await
+    }
+
+    /// POSTs one JSON body with a bearer token (the integration REST API).
+    ///
+    /// # Errors
+    /// Transport failures (connection refused, timeout).
+    pub async fn post_json(&self, body: String, token: &str) -> anyhow::Result<HttpReply> {
+        let request = hyper::Request::post(self.target.clone())
+            .header("content-type", "application/json")
+            .header("authorization", format!("Bearer {token}"))
+            .body(Full::new(Bytes::from(body)))?;
+        self.exchange(request).await
+    }
+
+    async fn exchange(&self, request: hyper::Request<Full<Bytes>>) -> anyhow::Result<HttpReply> {
         let exchange = async {
             let response = self.client.request(request).await?;
             let status = response.status().as_u16();

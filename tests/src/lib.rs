@@ -265,6 +265,7 @@ pub fn fixtures_registry() -> exchange::Registry {
         root: ECHO_REQUEST.to_owned(),
         provider: PROVIDER.to_owned(),
         schema: Arc::new(schema),
+        personal_signature_required: false,
     };
     exchange::Registry::new(systems, vec![service]).expect("registry")
 }

@@ -839,3 +839,72 @@ async fn consumer_cannot_ack_or_answer_the_providers_request() {
         own_ack.body
     );
 }
+
+/// The fixtures' registry with the echo ВС requiring ЭП-СП.
+fn registry_requiring_personal_signature() -> exchange::Registry {
+    let base = fixtures_registry();
+    let services = base
+        .services()
+        .cloned()
+        .map(|service| exchange::Service {
+            personal_signature_required: true,
+            ..service
+        })
+        .collect();
+    exchange::Registry::new(base.systems().to_vec(), services).expect("registry")
+}
+
+#[tokio::test]
+async fn send_request_without_required_personal_signature_gets_invalid_content() {
+    let node = TestNode::start(Backend::Sqlite).await;
+    node.node
+        .replace_registry(registry_requiring_personal_signature());
+    let id = message_id(OffsetDateTime::now_utc());
+    let body = Ims::consumer().send_request(Version::V1_3, &id, &echo_request());
+
+    let fault = refused_send_request(&node, Version::V1_3, body, &id, "InvalidContent").await;
+
+    let FaultKind::InvalidContent(errors) = &fault.kind else {
+        panic!("InvalidContent: {fault:?}")
+    };
+    assert_typed(
+        &fault,
+        &fault.kind,
+        "Сообщение не соответствует XML-схеме",
+        "SMEV-403",
+        "XSD",
+    );
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(
+        errors[0].message.starts_with("Отсутствует ЭП-СП"),
+        "{errors:?}"
+    );
+    assert!(errors[0].message.contains(ECHO_NS), "{errors:?}");
+}
+
+#[tokio::test]
+async fn send_request_with_required_personal_signature_is_queued() {
+    let node = TestNode::start(Backend::Sqlite).await;
+    node.node
+        .replace_registry(registry_requiring_personal_signature());
+    let consumer = Ims::consumer();
+    let id = message_id(OffsetDateTime::now_utc());
+    let payload = echo_request();
+    // Only its presence is checked: verifying ЭП-СП is FIXME(#2).
+    let signed = r#"<s:Statement xmlns:s="urn://smevgate.test/statement" Id="PERSONAL_SIGNATURE">заявление</s:Statement>"#;
+    let personal = consumer.sign(signed, "PERSONAL_SIGNATURE");
+    let input = wire::RequestInput {
+        personal_signature: Some(&personal),
+        ..request_input(&id, &payload)
+    };
+    let body = send_request(&consumer, Version::V1_3, &input, &[]);
+
+    let reply = node.post(body, "urn:SendRequest").await;
+
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert!(
+        matches!(read(&reply).kind, ReplyKind::Receipt { .. }),
+        "{}",
+        reply.body
+    );
+}

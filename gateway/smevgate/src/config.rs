@@ -118,6 +118,10 @@ pub struct ServiceSection {
     pub provider: String,
     /// The XSD (with its imports beside it) that payloads must satisfy.
     pub schema: PathBuf,
+    /// Whether requests of this ВС must carry a personal signature (ЭП-СП);
+    /// without one they are refused with `InvalidContent`. Default `false`.
+    #[serde(default)]
+    pub personal_signature_required: bool,
 }
 
 /// Why a configuration could not be used. Each message names the key.

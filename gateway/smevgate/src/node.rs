@@ -177,6 +177,7 @@ fn registry(config: &Config) -> Result<exchange::Registry, ConfigError> {
             root: section.root.clone(),
             provider: section.provider.clone(),
             schema: std::sync::Arc::new(schema),
+            personal_signature_required: section.personal_signature_required,
         });
     }
     exchange::Registry::new(systems, services).map_err(|e| invalid("services", e.to_string()))

@@ -72,6 +72,7 @@ pub fn with_other_service() -> exchange::Registry {
         root: OTHER_REQUEST.to_owned(),
         provider: PROVIDER.to_owned(),
         schema: Arc::new(schema),
+        personal_signature_required: false,
     };
     let mut services: Vec<exchange::Service> = base.services().cloned().collect();
     services.push(other);

@@ -13,6 +13,7 @@ use wire::{
 use crate::error::ExchangeError;
 use crate::message_id::{self, MessageIdCheck};
 use crate::node::Node;
+use crate::registry::Service;
 
 /// A request that passed every synchronous check.
 pub(crate) struct Checked {
@@ -218,6 +219,7 @@ fn check_operation(
                     namespace: payload.namespace.clone(),
                     local: payload.local_name.clone(),
                 })?;
+            check_personal_signature(service, r.data.personal_signature.is_some())?;
             validate_payload(&service.schema, doc, payload)
         }
         InboundRequest::SendResponse(r) => {
@@ -265,6 +267,23 @@ fn check_response_content(
             local: payload.local_name.clone(),
         })?;
     validate_payload(&service.schema, doc, payload)
+}
+
+/// A ВС that requires ЭП-СП refuses a request without `PersonalSignature`,
+/// as a content fault the sender can fix (the element is optional in the
+/// SMEV schema; the ВС makes it mandatory).
+fn check_personal_signature(service: &Service, present: bool) -> Result<(), ExchangeError> {
+    if present || !service.personal_signature_required {
+        return Ok(());
+    }
+    let message = format!(
+        "Отсутствует ЭП-СП (PersonalSignature), обязательная для вида сведений {{{}}}{}",
+        service.namespace, service.root
+    );
+    Err(ExchangeError::PayloadInvalid(vec![ValidationError {
+        message,
+        position: -1,
+    }]))
 }
 
 fn validate_payload(

@@ -39,6 +39,10 @@ pub struct Service {
     pub provider: String,
     /// Compiled payload schema (requests and responses of this type).
     pub schema: Arc<xml::SchemaSet>,
+    /// Whether a request must carry a personal signature (ЭП-СП,
+    /// `PersonalSignature` in SenderProvidedRequestData); one without it is
+    /// refused with `InvalidContent` before it is queued.
+    pub personal_signature_required: bool,
 }
 
 /// All participants of one node.

@@ -160,6 +160,7 @@ pub fn combine(base: &Registry, stored: &StoredRegistry) -> Result<Registry, Reg
             root: record.form.root.clone(),
             provider: record.form.provider.clone(),
             schema,
+            personal_signature_required: record.form.personal_signature_required,
         });
     }
     Registry::new(systems, services)

@@ -348,3 +348,29 @@ async fn operator_and_auditor_may_not_change_the_registry() {
     let listed = admin(&cabinet, Call::new("GET", "/systems")).await;
     assert_eq!(listed.json()["items"], json!([]));
 }
+
+#[tokio::test]
+async fn service_requiring_personal_signature_refuses_a_request_without_one_at_once() {
+    let cabinet = Cabinet::start(Backend::Sqlite).await;
+    let ims = fresh_ims("NEWCONSUMER01", 30);
+    register_system(&cabinet, &ims).await;
+    let id = register_service(&cabinet).await;
+    assert_eq!(send_lookup(&cabinet, &ims, "4242").await.status, 200);
+
+    let mut body = service_body();
+    body["personal_signature_required"] = json!(true);
+    let put = Call::new("PUT", format!("/services/{id}"))
+        .json(&body)
+        .header("if-match", "\"2\"");
+    let changed = admin(&cabinet, put).await;
+    assert_eq!(changed.status, 200, "{}", changed.text);
+
+    let refused = send_lookup(&cabinet, &ims, "4243").await;
+    assert_eq!(refused.status, 500, "{}", refused.body);
+    assert!(refused.body.contains("InvalidContent"), "{}", refused.body);
+    assert!(
+        refused.body.contains("Отсутствует ЭП-СП"),
+        "{}",
+        refused.body
+    );
+}

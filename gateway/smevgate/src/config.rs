@@ -74,6 +74,9 @@ pub struct ExchangeSection {
     pub redelivery_after_secs: u64,
     /// `DestinationName` written into 1.1/1.2 MessageMetadata.
     pub destination_name: String,
+    /// Milliseconds between auto-poll passes over the response queues of
+    /// the systems with `auto_poll = true` (100 to 3 600 000).
+    pub auto_poll_every_ms: u64,
 }
 
 /// `[limits]`
@@ -101,6 +104,10 @@ pub struct SystemSection {
     /// node signs with it the requests sent through the integration REST API
     /// (`POST /api/v1/requests`); the command-line client signs with it too.
     pub key: Option<PathBuf>,
+    /// The node takes, stores and acks what arrives in this ИС's response
+    /// queue itself, for `GET /api/v1/responses/{id}` (auto-poll). Needs `key`.
+    #[serde(default)]
+    pub auto_poll: bool,
 }
 
 /// `[[services]]`: one business message type (ВС).
@@ -212,6 +219,12 @@ impl Config {
                 return Err(invalid(key.into(), "must be from 1 second to 10 years"));
             }
         }
+        if !(100..=3_600_000).contains(&self.exchange.auto_poll_every_ms) {
+            return Err(invalid(
+                "exchange.auto_poll_every_ms".into(),
+                "must be from 100 to 3600000",
+            ));
+        }
         if self.exchange.queue_quota == 0 {
             return Err(invalid("exchange.queue_quota".into(), "must be positive"));
         }
@@ -241,6 +254,10 @@ impl Config {
             if system.certificates.is_empty() {
                 let key = format!("systems[{i}].certificates");
                 return Err(invalid(key, "at least one certificate is needed"));
+            }
+            if system.auto_poll && system.key.is_none() {
+                let key = format!("systems[{i}].auto_poll");
+                return Err(invalid(key, "needs the system's key: the node polls only for systems whose key it holds"));
             }
         }
         for (i, service) in self.services.iter().enumerate() {
@@ -292,6 +309,7 @@ impl Default for ExchangeSection {
             queue_quota: 1000,
             redelivery_after_secs: 300,
             destination_name: "unknown".to_owned(),
+            auto_poll_every_ms: 1000,
         }
     }
 }

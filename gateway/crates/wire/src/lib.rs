@@ -38,7 +38,7 @@ mod version;
 mod writer;
 
 pub use data::{
-    AckTargetMessage, AsyncProcessingStatus, DataError, MessageTypeSelector, Payload, Rejection,
+    read_response_block, AckTargetMessage, AsyncProcessingStatus, DataError, MessageTypeSelector, Payload, Rejection,
     RequestData, RequestStatus, ResponseContent, ResponseData, Span, Timestamp,
 };
 pub use envelope::{

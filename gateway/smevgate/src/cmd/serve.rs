@@ -47,9 +47,27 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         services = config.services.len(),
         "smevgate listening on {scheme}://{address}/ws"
     );
-    server::run(listener, node, tls, shutdown_signal()).await?;
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let every = std::time::Duration::from_millis(config.exchange.auto_poll_every_ms);
+    let poller = tokio::spawn(exchange::auto_poll::run(
+        node.clone(),
+        every,
+        until_stopped(stopped.clone()),
+    ));
+    let shutdown = async move {
+        shutdown_signal().await;
+        let _ = stop.send(true);
+    };
+    server::run(listener, node, tls, shutdown).await?;
+    // The poller finishes the message it holds (store, then ack) first.
+    let _ = poller.await;
     tracing::info!("stopped");
     Ok(ExitCode::SUCCESS)
+}
+
+/// Resolves once `stopped` turns true (or its sender is gone).
+async fn until_stopped(mut stopped: tokio::sync::watch::Receiver<bool>) {
+    let _ = stopped.wait_for(|stop| *stop).await;
 }
 
 /// Resolves on SIGINT or SIGTERM.

@@ -193,3 +193,93 @@ fn fill_content(received: &mut ReceivedResponse, xml: &str, content: ResponseCon
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use time::macros::datetime;
+
+    use super::*;
+
+    const NOW: time::OffsetDateTime = datetime!(2024-03-01 10:00 UTC);
+
+    fn taken(content: &str) -> store::StoredMessage {
+        let message = store::Message {
+            message_id: "m-1".into(),
+            kind: store::MessageKind::Status,
+            schema_version: "1.3".into(),
+            queue: store::QueueId::new("CONSUMER01", store::QueueKind::Responses),
+            sender: "smev".into(),
+            recipient: "CONSUMER01".into(),
+            payload: store::PayloadName::new("urn:q", "Q"),
+            reply_to: None,
+            original_message_id: Some("r-1".into()),
+            content: content.into(),
+            signature: None,
+            status: "underProcessing".into(),
+            test: false,
+            sent_at: NOW,
+        };
+        let delivery = store::Delivery {
+            delivered_at: Some(NOW),
+            attempts: 1,
+            lease_until: Some(NOW),
+            state: store::MessageState::Pending,
+        };
+        store::StoredMessage { message, delivery }
+    }
+
+    fn block(content: &str) -> String {
+        format!(
+            "<ns2:SenderProvidedResponseData xmlns:ns2=\"urn://x-artefacts-smev-gov-ru/\
+             services/message-exchange/types/1.3\" Id=\"A\"><ns2:MessageID>1</ns2:MessageID>\
+             <ns2:To>t</ns2:To>{content}</ns2:SenderProvidedResponseData>"
+        )
+    }
+
+    #[test]
+    fn async_status_with_fault_keeps_category_details_and_fault() {
+        let xml = block(concat!(
+            "<ns2:AsyncProcessingStatus><ns2:OriginalMessageId>r-1</ns2:OriginalMessageId>",
+            "<ns2:StatusCategory>requestIsRejectedBySmev</ns2:StatusCategory>",
+            "<ns2:StatusDetails>отклонён</ns2:StatusDetails>",
+            "<ns2:SmevFault><Code>SMEV-403</Code><Description>плохо</Description></ns2:SmevFault>",
+            "</ns2:AsyncProcessingStatus>",
+        ));
+
+        let received = received_response("CONSUMER01", &taken(&xml), NOW);
+
+        assert_eq!(received.kind, ResponseKind::Status);
+        assert_eq!(received.status.as_deref(), Some("requestIsRejectedBySmev"));
+        assert_eq!(received.description.as_deref(), Some("отклонён"));
+        assert_eq!(received.fields[0].0, "fault");
+        assert_eq!(received.request_message_id, "r-1");
+        assert_eq!(received.system, "CONSUMER01");
+        assert_eq!(received.payload, None);
+    }
+
+    #[test]
+    fn business_status_keeps_code_description_and_parameters() {
+        let xml = block(concat!(
+            "<ns2:RequestStatus><ns2:StatusCode>3</ns2:StatusCode><ns2:StatusParameter>",
+            "<ns2:Key>этап</ns2:Key><ns2:Value>2</ns2:Value></ns2:StatusParameter>",
+            "<ns2:StatusDescription>в работе</ns2:StatusDescription></ns2:RequestStatus>",
+        ));
+
+        let received = received_response("CONSUMER01", &taken(&xml), NOW);
+
+        assert_eq!(received.kind, ResponseKind::Status);
+        assert_eq!(received.status.as_deref(), Some("3"));
+        assert_eq!(received.description.as_deref(), Some("в работе"));
+        assert_eq!(received.fields, [("этап".to_owned(), "2".to_owned())]);
+    }
+
+    #[test]
+    fn unreadable_content_is_kept_as_it_came() {
+        let received = received_response("CONSUMER01", &taken("Ответ получен"), NOW);
+
+        assert_eq!(received.kind, ResponseKind::Response);
+        assert_eq!(received.payload.as_deref(), Some("Ответ получен"));
+        let description = received.description.unwrap();
+        assert!(description.starts_with("unreadable response data"), "{description}");
+    }
+}

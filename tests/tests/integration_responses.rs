@@ -241,8 +241,16 @@ async fn crash_between_keep_and_ack_redelivers_without_duplicate_postgres() {
 #[tokio::test]
 async fn auto_poll_skips_systems_without_a_key_and_unflagged_ones() {
     let mut options = NodeOptions::new(Backend::Sqlite);
-    options.settings.auto_poll = vec!["NOSUCH01".to_owned()];
+    options.settings.auto_poll = vec!["NOSUCH01".to_owned(), "NOKEY01".to_owned()];
     let cabinet = Cabinet::start_with(options).await;
+    let form = cabinet::SystemForm {
+        mnemonic: "NOKEY01".to_owned(),
+        name: "ИС без ключа".to_owned(),
+        kind: "ИС потребителя".to_owned(),
+    };
+    let context = api::fixture::setup_context();
+    cabinet.store().create_system(&form, &context).await.unwrap();
+    cabinet.node.node.reload_registry().await.unwrap();
     post_echo(&cabinet, "unpolled-1").await;
     provider_takes_and_acks(&cabinet).await;
 
@@ -251,6 +259,30 @@ async fn auto_poll_skips_systems_without_a_key_and_unflagged_ones() {
     assert_eq!(settled, 0);
     assert!(cabinet.node.node.auto_poll_systems().is_empty());
     assert_eq!(consumer_pending(&cabinet).await, 1);
+}
+
+#[tokio::test]
+async fn put_system_with_auto_poll_on_a_keyless_system_gets_422() {
+    let cabinet = start(Backend::Sqlite, false).await;
+    let form = cabinet::SystemForm {
+        mnemonic: "STORED01".to_owned(),
+        name: "ИС".to_owned(),
+        kind: "ИС потребителя".to_owned(),
+    };
+    let context = api::fixture::setup_context();
+    cabinet.store().create_system(&form, &context).await.unwrap();
+    let put = |auto_poll: bool| {
+        let body = json!({ "name": "ИС", "kind": "ИС потребителя", "auto_poll": auto_poll });
+        let call = Call::new("PUT", format!("{P}/systems/STORED01")).if_match(1);
+        call.json(&body).bearer(cabinet.bearer(Subject::Admin).unwrap())
+    };
+
+    let on = put(true).send(cabinet.addr()).await;
+    let off = put(false).send(cabinet.addr()).await;
+
+    on.assert_problem(422);
+    assert_eq!(on.problem_fields(), ["auto_poll"]);
+    assert_eq!(off.status, 200, "{}", off.text);
 }
 
 #[tokio::test]

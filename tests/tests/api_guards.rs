@@ -51,7 +51,11 @@ async fn last_administrator_demoting_or_disabling_themself_gets_409(backend: Bac
 
     let demoted = as_admin(&cabinet, put(admin_body("auditor", false))).await;
     let disabled = as_admin(&cabinet, put(admin_body("technical_administrator", true))).await;
-    let deleted = as_admin(&cabinet, Call::new("DELETE", path.clone()).if_match(version)).await;
+    let deleted = as_admin(
+        &cabinet,
+        Call::new("DELETE", path.clone()).if_match(version),
+    )
+    .await;
 
     deleted.assert_problem(400);
     for answer in [&demoted, &disabled] {
@@ -98,7 +102,10 @@ async fn failed_logins_from_one_address_get_429_with_retry_after() {
 
     for answer in [&refused, &right] {
         answer.assert_problem(429);
-        assert_eq!(answer.json()["type"], "urn:smevgate:problem:too-many-logins");
+        assert_eq!(
+            answer.json()["type"],
+            "urn:smevgate:problem:too-many-logins"
+        );
         let wait: u64 = answer.header("retry-after").parse().expect("seconds");
         assert!((1..=15 * 60).contains(&wait), "Retry-After {wait}");
     }

@@ -99,14 +99,23 @@ async fn provider_answers(
 async fn responses_once_settled(cabinet: &Cabinet, id: &str, count: usize) -> Value {
     let started = std::time::Instant::now();
     loop {
-        let answer = call(cabinet, Subject::Operator, "GET", &format!("/responses/{id}")).await;
+        let answer = call(
+            cabinet,
+            Subject::Operator,
+            "GET",
+            &format!("/responses/{id}"),
+        )
+        .await;
         assert_eq!(answer.status, 200, "{}", answer.text);
         let body = answer.json();
         let listed = body["items"].as_array().unwrap().len();
         if listed == count && consumer_pending(cabinet).await == 0 {
             return body;
         }
-        assert!(started.elapsed() < DEADLINE, "still {body} after {DEADLINE:?}");
+        assert!(
+            started.elapsed() < DEADLINE,
+            "still {body} after {DEADLINE:?}"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
@@ -146,7 +155,11 @@ async fn auto_poll_keeps_status_then_response_and_acks_them(backend: Backend) {
     assert_eq!(items[1]["payload_withheld"], false);
     let status = Ims::provider().get_status(Version::V1_3, OffsetDateTime::now_utc());
     let status = cabinet.node.post(status, "urn:GetStatus").await;
-    assert!(status.body.contains("messageIsDelivered"), "{}", status.body);
+    assert!(
+        status.body.contains("messageIsDelivered"),
+        "{}",
+        status.body
+    );
     assert!(status.body.contains(&answered), "{}", status.body);
 }
 
@@ -175,7 +188,12 @@ async fn rejection_reaches_the_api_with_every_reason(backend: Backend) {
         },
     ];
 
-    provider_answers(&cabinet, &reply_to, wire::ResponseInputContent::Rejected(&reasons)).await;
+    provider_answers(
+        &cabinet,
+        &reply_to,
+        wire::ResponseInputContent::Rejected(&reasons),
+    )
+    .await;
     let body = responses_once_settled(&cabinet, &id, 2).await;
 
     let rejection = &body["items"][1];
@@ -210,7 +228,9 @@ async fn crash_between_keep_and_ack_redelivers_without_duplicate(backend: Backen
     let queue = QueueId::new(CONSUMER, QueueKind::Responses);
     let an_hour_ago = OffsetDateTime::now_utc() - time::Duration::hours(1);
     let lease = Duration::from_secs(1);
-    let taken = cabinet.store().take(&queue, None, an_hour_ago, lease, "test-node");
+    let taken = cabinet
+        .store()
+        .take(&queue, None, an_hour_ago, lease, "test-node");
     let taken = taken.await.unwrap().expect("the status waits");
 
     // The node kept it, then died before the ack: the lease ran out.
@@ -223,7 +243,11 @@ async fn crash_between_keep_and_ack_redelivers_without_duplicate(backend: Backen
     assert_eq!(kept.len(), 1, "{kept:?}");
     assert_eq!(kept[0].message_id, taken.message.message_id);
     assert_eq!(consumer_pending(&cabinet).await, 0);
-    let stored = cabinet.store().get(&taken.message.message_id).await.unwrap();
+    let stored = cabinet
+        .store()
+        .get(&taken.message.message_id)
+        .await
+        .unwrap();
     assert_eq!(stored.unwrap().delivery.state, store::MessageState::Acked);
     assert_eq!(node.auto_poll_once().await, 0);
 }
@@ -249,7 +273,11 @@ async fn auto_poll_skips_systems_without_a_key_and_unflagged_ones() {
         kind: "ИС потребителя".to_owned(),
     };
     let context = api::fixture::setup_context();
-    cabinet.store().create_system(&form, &context).await.unwrap();
+    cabinet
+        .store()
+        .create_system(&form, &context)
+        .await
+        .unwrap();
     cabinet.node.node.reload_registry().await.unwrap();
     post_echo(&cabinet, "unpolled-1").await;
     provider_takes_and_acks(&cabinet).await;
@@ -270,11 +298,16 @@ async fn put_system_with_auto_poll_on_a_keyless_system_gets_422() {
         kind: "ИС потребителя".to_owned(),
     };
     let context = api::fixture::setup_context();
-    cabinet.store().create_system(&form, &context).await.unwrap();
+    cabinet
+        .store()
+        .create_system(&form, &context)
+        .await
+        .unwrap();
     let put = |auto_poll: bool| {
         let body = json!({ "name": "ИС", "kind": "ИС потребителя", "auto_poll": auto_poll });
         let call = Call::new("PUT", format!("{P}/systems/STORED01")).if_match(1);
-        call.json(&body).bearer(cabinet.bearer(Subject::Admin).unwrap())
+        call.json(&body)
+            .bearer(cabinet.bearer(Subject::Admin).unwrap())
     };
 
     let on = put(true).send(cabinet.addr()).await;
@@ -292,7 +325,10 @@ async fn responses_of_an_unknown_request_get_404() {
     let answer = call(&cabinet, Subject::Operator, "GET", "/responses/nothing-1").await;
 
     answer.assert_problem(404);
-    assert!(answer.json()["detail"].as_str().unwrap().contains("nothing-1"));
+    assert!(answer.json()["detail"]
+        .as_str()
+        .unwrap()
+        .contains("nothing-1"));
 }
 
 #[tokio::test]
@@ -329,7 +365,15 @@ async fn request_page_filters_and_cursor_walk_every_request(backend: Backend) {
     let (acked, _) = provider_takes_and_acks(&cabinet).await;
     let page = |query: String| {
         let cabinet = &cabinet;
-        async move { call(cabinet, Subject::Operator, "GET", &format!("/requests?{query}")).await }
+        async move {
+            call(
+                cabinet,
+                Subject::Operator,
+                "GET",
+                &format!("/requests?{query}"),
+            )
+            .await
+        }
     };
 
     let first = page("limit=2".to_owned()).await;
@@ -337,15 +381,26 @@ async fn request_page_filters_and_cursor_walk_every_request(backend: Backend) {
     let second = page(format!("limit=2&cursor={next}")).await;
     let processing = page("status=underProcessing".to_owned()).await;
     let queued = page("status=requestIsQueued&service=echo".to_owned()).await;
-    let by_root = page(format!("service=%7B{}%7DEchoRequest", "urn://smevgate.test/echo/1.0.0")).await;
+    let by_root = page(format!(
+        "service=%7B{}%7DEchoRequest",
+        "urn://smevgate.test/echo/1.0.0"
+    ))
+    .await;
     let window = page(format!("since={}", time_text(before))).await;
-    let future = page(format!("since={}", time_text(before + time::Duration::hours(1)))).await;
+    let future = page(format!(
+        "since={}",
+        time_text(before + time::Duration::hours(1))
+    ))
+    .await;
     let past = page(format!("until={}", time_text(before))).await;
 
     let ids = |answer: &Answer| -> Vec<String> {
         assert_eq!(answer.status, 200, "{}", answer.text);
         let items = answer.json()["items"].as_array().unwrap().clone();
-        items.iter().map(|i| i["message_id"].as_str().unwrap().to_owned()).collect()
+        items
+            .iter()
+            .map(|i| i["message_id"].as_str().unwrap().to_owned())
+            .collect()
     };
     let mut walked = ids(&first);
     walked.extend(ids(&second));
@@ -380,7 +435,13 @@ async fn request_page_bad_parameters_get_400_naming_each() {
     let cabinet = start(Backend::Sqlite, false).await;
     let query = "since=%D0%B2%D1%87%D0%B5%D1%80%D0%B0&until=2024-13-01&status=bogus&service=nope&limit=501&cursor=%40%40";
 
-    let answer = call(&cabinet, Subject::Operator, "GET", &format!("/requests?{query}")).await;
+    let answer = call(
+        &cabinet,
+        Subject::Operator,
+        "GET",
+        &format!("/requests?{query}"),
+    )
+    .await;
     let zero = call(&cabinet, Subject::Operator, "GET", "/requests?limit=0").await;
     let word = call(&cabinet, Subject::Operator, "GET", "/requests?limit=ten").await;
     let unknown = call(&cabinet, Subject::Operator, "GET", "/requests?colour=red").await;
@@ -405,12 +466,22 @@ async fn sent_request_records_who_sent_it_from_where_and_when() {
 
     let id = post_echo(&cabinet, "who-1").await;
 
-    let recorded = cabinet.store().integration_request_by_message(&id).await.unwrap();
+    let recorded = cabinet
+        .store()
+        .integration_request_by_message(&id)
+        .await
+        .unwrap();
     let recorded = recorded.expect("recorded");
     assert_eq!(recorded.sent_by, "operator");
     assert_eq!(recorded.remote, Some("127.0.0.1".parse().unwrap()));
     assert!(recorded.created_at >= before - time::Duration::seconds(1));
-    let read = call(&cabinet, Subject::Auditor, "GET", &format!("/requests/{id}")).await;
+    let read = call(
+        &cabinet,
+        Subject::Auditor,
+        "GET",
+        &format!("/requests/{id}"),
+    )
+    .await;
     assert_eq!(read.json()["sent_by"], "operator");
 }
 
@@ -477,7 +548,9 @@ async fn status_names_version_store_queues_and_holds_no_secrets_postgres() {
 async fn status_without_a_token_gets_401() {
     let cabinet = start(Backend::Sqlite, false).await;
 
-    let answer = Call::new("GET", format!("{P}/status")).send(cabinet.addr()).await;
+    let answer = Call::new("GET", format!("{P}/status"))
+        .send(cabinet.addr())
+        .await;
 
     answer.assert_problem(401);
 }

@@ -257,7 +257,10 @@ impl Config {
             }
             if system.auto_poll && system.key.is_none() {
                 let key = format!("systems[{i}].auto_poll");
-                return Err(invalid(key, "needs the system's key: the node polls only for systems whose key it holds"));
+                return Err(invalid(
+                    key,
+                    "needs the system's key: the node polls only for systems whose key it holds",
+                ));
             }
         }
         for (i, service) in self.services.iter().enumerate() {

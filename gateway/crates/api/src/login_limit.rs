@@ -75,7 +75,10 @@ impl LoginLimiter {
     /// `Err(wait)` while `ip` is blocked at `now`: how long until it may
     /// try again (at least one second).
     pub fn check(&self, ip: IpAddr, now: OffsetDateTime) -> Result<(), Duration> {
-        let addresses = self.addresses.lock().unwrap_or_else(PoisonError::into_inner);
+        let addresses = self
+            .addresses
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         let blocked_until = addresses.get(&ip).and_then(|f| f.blocked_until);
         match blocked_until {
             Some(until) if until > now => Err((until - now).max(Duration::SECOND)),
@@ -87,7 +90,10 @@ impl LoginLimiter {
     /// the limit blocks the address.
     pub fn record_failure(&self, ip: IpAddr, now: OffsetDateTime) {
         let policy = self.policy;
-        let mut addresses = self.addresses.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut addresses = self
+            .addresses
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         if addresses.len() > PRUNE_ABOVE {
             addresses.retain(|_, f| !f.expired(&policy, now));
         }
@@ -144,13 +150,19 @@ mod tests {
         let limiter = limiter();
         for second in 0..2 {
             limiter.record_failure(ip("192.0.2.1"), T0 + Duration::seconds(second));
-            assert_eq!(limiter.check(ip("192.0.2.1"), T0 + Duration::seconds(2)), Ok(()));
+            assert_eq!(
+                limiter.check(ip("192.0.2.1"), T0 + Duration::seconds(2)),
+                Ok(())
+            );
         }
 
         limiter.record_failure(ip("192.0.2.1"), T0 + Duration::seconds(2));
 
         let waited = T0 + Duration::seconds(62);
-        assert_eq!(limiter.check(ip("192.0.2.1"), waited), Err(Duration::seconds(240)));
+        assert_eq!(
+            limiter.check(ip("192.0.2.1"), waited),
+            Err(Duration::seconds(240))
+        );
         assert_eq!(limiter.check(ip("192.0.2.2"), waited), Ok(()));
         let after = T0 + Duration::seconds(2) + Duration::minutes(5);
         assert_eq!(limiter.check(ip("192.0.2.1"), after), Ok(()));
@@ -165,7 +177,10 @@ mod tests {
         limiter.record_failure(ip("192.0.2.1"), T0 + Duration::seconds(61));
         limiter.record_failure(ip("192.0.2.1"), T0 + Duration::seconds(62));
 
-        assert_eq!(limiter.check(ip("192.0.2.1"), T0 + Duration::seconds(63)), Ok(()));
+        assert_eq!(
+            limiter.check(ip("192.0.2.1"), T0 + Duration::seconds(63)),
+            Ok(())
+        );
     }
 
     #[test]
@@ -175,6 +190,9 @@ mod tests {
             limiter.record_failure(ip("2001:db8::1"), T0);
         }
         let almost = T0 + Duration::minutes(5) - Duration::milliseconds(10);
-        assert_eq!(limiter.check(ip("2001:db8::1"), almost), Err(Duration::SECOND));
+        assert_eq!(
+            limiter.check(ip("2001:db8::1"), almost),
+            Err(Duration::SECOND)
+        );
     }
 }

@@ -15,18 +15,18 @@ use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use base64::Engine;
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::Extension;
+use base64::Engine;
 use cabinet::FieldErrors;
 use exchange::{InformationSystem, SigningIdentity};
 use serde::{Deserialize, Serialize};
 use store::integration::{IntegrationRequest, RequestCursor, RequestFilter, RequestSummary};
 use store::{MessageState, PayloadName, StoredMessage};
 
-use crate::auth::Caller;
 use crate::audit::time_param;
+use crate::auth::Caller;
 use crate::body::{json, JsonBody, QueryParams};
 use crate::instant;
 use crate::problem::{ApiError, SMEV_FAILURE};
@@ -405,7 +405,12 @@ fn may_use_payload(state: &ApiState, caller: &Caller, payload: &str) -> bool {
 
 /// Whether the caller works with the ВС `{namespace}root`: by its name or
 /// its namespace in the user's allowed services (administrators with all).
-pub(crate) fn may_use_service(state: &ApiState, caller: &Caller, namespace: &str, root: &str) -> bool {
+pub(crate) fn may_use_service(
+    state: &ApiState,
+    caller: &Caller,
+    namespace: &str,
+    root: &str,
+) -> bool {
     let user = &caller.record.user;
     let registry = state.node().registry();
     match registry.service(namespace, root) {

@@ -94,7 +94,10 @@ pub async fn get(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let (request, _) = find_visible(&state, &caller, &id).await?;
-    let received = state.store().received_responses(&request.message_id).await?;
+    let received = state
+        .store()
+        .received_responses(&request.message_id)
+        .await?;
     let bodies = caller.record.user.may(Action::ReadMessageBodies);
     let answer = ResponsesJson {
         message_id: request.message_id,

@@ -93,8 +93,8 @@ impl Node {
 
     async fn drain_responses(&self, system: &str) -> Result<usize, ExchangeError> {
         let queue = store::QueueId::new(system, store::QueueKind::Responses);
-        let lease = Duration::try_from(self.settings.redelivery_after)
-            .unwrap_or(Duration::from_secs(300));
+        let lease =
+            Duration::try_from(self.settings.redelivery_after).unwrap_or(Duration::from_secs(300));
         let node_id = self.settings.node_id.as_str();
         let mut settled = 0;
         while settled < MAX_PER_PASS {
@@ -187,7 +187,9 @@ fn fill_content(received: &mut ReceivedResponse, xml: &str, content: ResponseCon
                 let element = fault.kind.element_name().unwrap_or("SmevFault").to_owned();
                 received.fields.push(("fault".to_owned(), element));
                 if let Some(description) = fault.description {
-                    received.fields.push(("fault_description".to_owned(), description));
+                    received
+                        .fields
+                        .push(("fault_description".to_owned(), description));
                 }
             }
         }
@@ -280,6 +282,9 @@ mod tests {
         assert_eq!(received.kind, ResponseKind::Response);
         assert_eq!(received.payload.as_deref(), Some("Ответ получен"));
         let description = received.description.unwrap();
-        assert!(description.starts_with("unreadable response data"), "{description}");
+        assert!(
+            description.starts_with("unreadable response data"),
+            "{description}"
+        );
     }
 }

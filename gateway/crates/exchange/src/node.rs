@@ -166,7 +166,10 @@ impl Node {
             at: self.clock.now(),
             what,
         };
-        *self.last_error.lock().unwrap_or_else(PoisonError::into_inner) = Some(fault);
+        *self
+            .last_error
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Some(fault);
     }
 
     /// Largest request body the edge should read.

@@ -115,7 +115,11 @@ async fn concurrent_demotions_of_the_last_two_let_one_through(h: &TestStore) {
 
     let through = [a.is_ok(), b.is_ok()];
     assert_eq!(through.iter().filter(|ok| **ok).count(), 1, "{a:?} / {b:?}");
-    let refused = if a.is_ok() { (&b, second.id) } else { (&a, first.id) };
+    let refused = if a.is_ok() {
+        (&b, second.id)
+    } else {
+        (&a, first.id)
+    };
     is_last_administrator(refused.0, refused.1);
     let users = h.store.users().await.unwrap();
     let active = users.iter().filter(|u| u.user.is_active_administrator());

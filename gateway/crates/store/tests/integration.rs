@@ -33,7 +33,11 @@ async fn send(h: &TestStore, n: i64, client_id: &str) -> IntegrationRequest {
         sent_by: "operator".into(),
         remote: Some("192.0.2.7".parse().unwrap()),
     };
-    assert!(h.store.record_integration_request(recorded.clone()).await.unwrap());
+    assert!(h
+        .store
+        .record_integration_request(recorded.clone())
+        .await
+        .unwrap());
     recorded
 }
 
@@ -118,9 +122,18 @@ async fn received_response_is_stored_once_with_its_fields_in_order(h: &TestStore
         ..rejection("m-response", "r-1")
     };
 
-    assert!(store.record_received_response(status.clone()).await.unwrap());
-    assert!(store.record_received_response(rejection("m-reject", "r-1")).await.unwrap());
-    assert!(store.record_received_response(response.clone()).await.unwrap());
+    assert!(store
+        .record_received_response(status.clone())
+        .await
+        .unwrap());
+    assert!(store
+        .record_received_response(rejection("m-reject", "r-1"))
+        .await
+        .unwrap());
+    assert!(store
+        .record_received_response(response.clone())
+        .await
+        .unwrap());
     let again = ReceivedResponse {
         description: Some("другое".into()),
         ..rejection("m-reject", "r-1")
@@ -135,7 +148,11 @@ async fn received_response_is_stored_once_with_its_fields_in_order(h: &TestStore
 async fn request_records_sender_and_address(h: &TestStore) {
     let sent = send(h, 1, "who").await;
 
-    let found = h.store.integration_request("CONSUMER01", "who").await.unwrap();
+    let found = h
+        .store
+        .integration_request("CONSUMER01", "who")
+        .await
+        .unwrap();
     let stored: Option<StoredMessage> = h.store.get(&sent.message_id).await.unwrap();
 
     assert_eq!(found, Some(sent));

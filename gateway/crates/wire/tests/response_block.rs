@@ -14,7 +14,8 @@ fn block(content: &str) -> String {
 
 #[test]
 fn primary_content_payload_span_is_the_business_element() {
-    let xml = block(r#"<MessagePrimaryContent><q:R xmlns:q="urn:q">1</q:R></MessagePrimaryContent>"#);
+    let xml =
+        block(r#"<MessagePrimaryContent><q:R xmlns:q="urn:q">1</q:R></MessagePrimaryContent>"#);
 
     let data = read_response_block(&xml).unwrap();
 

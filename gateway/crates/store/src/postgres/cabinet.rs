@@ -20,8 +20,8 @@ use tokio_postgres::{GenericClient, Row};
 use super::PgStore;
 use crate::cabinet::rows::{corrupt, user_form};
 use crate::cabinet::{
-    demotes_administrator, last_administrator, AuditFilter, CabinetStoreError, OrganisationRow, StoredUser, UserChange, UserKey, UserRecord,
-    UserRow, UserValues, Versioned, ORGANISATION_ID,
+    demotes_administrator, last_administrator, AuditFilter, CabinetStoreError, OrganisationRow,
+    StoredUser, UserChange, UserKey, UserRecord, UserRow, UserValues, Versioned, ORGANISATION_ID,
 };
 use crate::error::StoreError;
 

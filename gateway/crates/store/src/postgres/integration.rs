@@ -8,8 +8,8 @@ use tokio_postgres::{GenericClient, Row};
 use super::PgStore;
 use crate::error::StoreError;
 use crate::integration::{
-    parse_remote, IntegrationRequest, KeyColumn, ReceivedResponse, RequestFilter,
-    RequestSummary, ResponseKind,
+    parse_remote, IntegrationRequest, KeyColumn, ReceivedResponse, RequestFilter, RequestSummary,
+    ResponseKind,
 };
 use crate::message::{MessageState, PayloadName};
 
@@ -250,6 +250,11 @@ async fn select_fields(
         .await
         .map_err(StoreError::postgres("reading response fields"))?;
     rows.iter()
-        .map(|row| Ok((get(row, 0, "reading a field name")?, get(row, 1, "reading a field")?)))
+        .map(|row| {
+            Ok((
+                get(row, 0, "reading a field name")?,
+                get(row, 1, "reading a field")?,
+            ))
+        })
         .collect()
 }

@@ -15,8 +15,8 @@ use time::OffsetDateTime;
 use super::{begin_write, from_micros, to_micros, SqliteStore};
 use crate::cabinet::rows::{corrupt, user_form};
 use crate::cabinet::{
-    demotes_administrator, last_administrator, AuditFilter, CabinetStoreError, OrganisationRow, StoredUser, UserChange, UserKey, UserRecord,
-    UserRow, UserValues, Versioned, ORGANISATION_ID,
+    demotes_administrator, last_administrator, AuditFilter, CabinetStoreError, OrganisationRow,
+    StoredUser, UserChange, UserKey, UserRecord, UserRow, UserValues, Versioned, ORGANISATION_ID,
 };
 use crate::error::StoreError;
 

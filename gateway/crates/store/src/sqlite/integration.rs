@@ -5,8 +5,8 @@ use rusqlite::{params, Connection, Row};
 use super::{begin_write, from_micros, to_micros, SqliteStore};
 use crate::error::StoreError;
 use crate::integration::{
-    parse_remote, IntegrationRequest, KeyColumn, ReceivedResponse, RequestFilter,
-    RequestSummary, ResponseKind,
+    parse_remote, IntegrationRequest, KeyColumn, ReceivedResponse, RequestFilter, RequestSummary,
+    ResponseKind,
 };
 use crate::message::{MessageState, PayloadName};
 
@@ -213,8 +213,11 @@ fn insert_fields(tx: &Connection, response: &ReceivedResponse) -> Result<()> {
     let sql = "INSERT INTO integration_response_fields (message_id, position, name, value) \
                VALUES (?1, ?2, ?3, ?4)";
     for (position, (name, value)) in response.fields.iter().enumerate() {
-        tx.execute(sql, params![response.message_id, position as i64, name, value])
-            .map_err(StoreError::sqlite("recording a response field"))?;
+        tx.execute(
+            sql,
+            params![response.message_id, position as i64, name, value],
+        )
+        .map_err(StoreError::sqlite("recording a response field"))?;
     }
     Ok(())
 }

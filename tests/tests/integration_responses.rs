@@ -561,3 +561,61 @@ fn time_text(at: OffsetDateTime) -> String {
         .unwrap();
     text.replace('+', "%2B")
 }
+
+#[tokio::test]
+async fn openapi_documents_the_new_routes_parameters_and_answers() {
+    let cabinet = start(Backend::Sqlite, false).await;
+
+    let answer = Call::new("GET", format!("{P}/openapi.json"))
+        .send(cabinet.addr())
+        .await;
+
+    let document = answer.json();
+    let paths = &document["paths"];
+    let page = &paths[format!("{P}/requests")]["get"];
+    let names: Vec<&str> = page["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        ["since", "until", "status", "service", "limit", "cursor"]
+    );
+    assert!(page["responses"]["400"].is_object(), "{page}");
+    let responses = &paths[format!("{P}/responses/{{id}}")]["get"];
+    assert_eq!(responses["parameters"][0]["schema"]["type"], "string");
+    assert!(responses["responses"]["404"].is_object(), "{responses}");
+    assert!(paths[format!("{P}/status")]["get"]["responses"]["401"].is_object());
+    assert!(paths[format!("{P}/session")]["post"]["responses"]["429"].is_object());
+    assert!(paths[format!("{P}/users/{{id}}")]["put"]["responses"]["409"].is_object());
+}
+
+#[tokio::test]
+async fn two_nodes_on_one_postgres_poll_each_message_once() {
+    let cabinet = start(Backend::Postgres, true).await;
+    let mut options = NodeOptions::new(Backend::Postgres);
+    options.pg_schema = cabinet.node.pg_schema.clone();
+    options.settings.node_id = "other-node".to_owned();
+    options.settings.auto_poll = vec![CONSUMER.to_owned()];
+    options.auto_poll_every = Some(Duration::from_millis(20));
+    let other = smevgate_tests::TestNode::start_with(options).await;
+    let mut sent = Vec::new();
+    for n in 0..6 {
+        sent.push(post_echo(&cabinet, &format!("twin-{n}")).await);
+    }
+
+    for _ in 0..6 {
+        provider_takes_and_acks(&cabinet).await;
+    }
+    for id in &sent {
+        let body = responses_once_settled(&cabinet, id, 1).await;
+        assert_eq!(body["items"][0]["status"], "underProcessing", "{body}");
+    }
+
+    assert_eq!(consumer_pending(&cabinet).await, 0);
+    assert_eq!(cabinet.node.node.last_error(), None);
+    assert_eq!(other.node.last_error(), None);
+    other.stop().await;
+}

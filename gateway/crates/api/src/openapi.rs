@@ -132,8 +132,11 @@ fn failures(route: &Route) -> Vec<u16> {
 fn parameters(route: &Route) -> Vec<Value> {
     let mut parameters = Vec::new();
     if route.path.contains("{id}") {
+        // Requests and responses are found by message id or client id.
+        let by_text = route.path.starts_with("/requests/") || route.path.starts_with("/responses/");
+        let kind = if by_text { "string" } else { "integer" };
         parameters.push(json!({
-            "name": "id", "in": "path", "required": true, "schema": { "type": "integer" }
+            "name": "id", "in": "path", "required": true, "schema": { "type": kind }
         }));
     }
     for name in ["mnemonic", "fingerprint"] {

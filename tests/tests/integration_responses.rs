@@ -355,6 +355,27 @@ async fn auditor_sees_responses_without_the_payload() {
     assert!(!answer.text.contains("EchoResponse"), "{}", answer.text);
 }
 
+/// `GET /requests?{query}` as the operator.
+async fn page(cabinet: &Cabinet, query: &str) -> Answer {
+    call(
+        cabinet,
+        Subject::Operator,
+        "GET",
+        &format!("/requests?{query}"),
+    )
+    .await
+}
+
+/// The message ids of a page, in order.
+fn page_ids(answer: &Answer) -> Vec<String> {
+    assert_eq!(answer.status, 200, "{}", answer.text);
+    let items = answer.json()["items"].as_array().unwrap().clone();
+    let ids = items
+        .iter()
+        .map(|i| i["message_id"].as_str().unwrap().to_owned());
+    ids.collect()
+}
+
 async fn request_page_filters_and_cursor_walk_every_request(backend: Backend) {
     let cabinet = start(backend, false).await;
     let before = OffsetDateTime::now_utc() - time::Duration::minutes(1);
@@ -363,57 +384,30 @@ async fn request_page_filters_and_cursor_walk_every_request(backend: Backend) {
         sent.push(post_echo(&cabinet, &format!("page-{n}")).await);
     }
     let (acked, _) = provider_takes_and_acks(&cabinet).await;
-    let page = |query: String| {
-        let cabinet = &cabinet;
-        async move {
-            call(
-                cabinet,
-                Subject::Operator,
-                "GET",
-                &format!("/requests?{query}"),
-            )
-            .await
-        }
-    };
+    let echo_root = "%7Burn://smevgate.test/echo/1.0.0%7DEchoRequest";
+    let later = time_text(before + time::Duration::hours(1));
 
-    let first = page("limit=2".to_owned()).await;
+    let first = page(&cabinet, "limit=2").await;
     let next = first.json()["next"].as_str().unwrap().to_owned();
-    let second = page(format!("limit=2&cursor={next}")).await;
-    let processing = page("status=underProcessing".to_owned()).await;
-    let queued = page("status=requestIsQueued&service=echo".to_owned()).await;
-    let by_root = page(format!(
-        "service=%7B{}%7DEchoRequest",
-        "urn://smevgate.test/echo/1.0.0"
-    ))
-    .await;
-    let window = page(format!("since={}", time_text(before))).await;
-    let future = page(format!(
-        "since={}",
-        time_text(before + time::Duration::hours(1))
-    ))
-    .await;
-    let past = page(format!("until={}", time_text(before))).await;
+    let second = page(&cabinet, &format!("limit=2&cursor={next}")).await;
+    let processing = page(&cabinet, "status=underProcessing").await;
+    let queued = page(&cabinet, "status=requestIsQueued&service=echo").await;
+    let by_root = page(&cabinet, &format!("service={echo_root}")).await;
+    let window = page(&cabinet, &format!("since={}", time_text(before))).await;
+    let future = page(&cabinet, &format!("since={later}")).await;
+    let past = page(&cabinet, &format!("until={}", time_text(before))).await;
 
-    let ids = |answer: &Answer| -> Vec<String> {
-        assert_eq!(answer.status, 200, "{}", answer.text);
-        let items = answer.json()["items"].as_array().unwrap().clone();
-        items
-            .iter()
-            .map(|i| i["message_id"].as_str().unwrap().to_owned())
-            .collect()
-    };
-    let mut walked = ids(&first);
-    walked.extend(ids(&second));
+    let walked = [page_ids(&first), page_ids(&second)].concat();
     assert_eq!(walked, sent);
     assert_eq!(second.json()["next"], Value::Null);
-    assert_eq!(ids(&processing), vec![acked.clone()]);
-    let queued = ids(&queued);
+    assert_eq!(page_ids(&processing), vec![acked.clone()]);
+    let queued = page_ids(&queued);
     assert_eq!(queued.len(), 2);
     assert!(!queued.contains(&acked));
-    assert_eq!(ids(&by_root).len(), 3);
-    assert_eq!(ids(&window).len(), 3);
-    assert!(ids(&future).is_empty());
-    assert!(ids(&past).is_empty());
+    assert_eq!(page_ids(&by_root).len(), 3);
+    assert_eq!(page_ids(&window).len(), 3);
+    assert!(page_ids(&future).is_empty());
+    assert!(page_ids(&past).is_empty());
     let item = &first.json()["items"][0];
     assert_eq!(item["sent_by"], "operator");
     assert_eq!(item["remote"], "127.0.0.1");

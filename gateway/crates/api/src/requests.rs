@@ -225,14 +225,7 @@ pub async fn send(
     if reply.status != 200 {
         return Err(refused(&reply));
     }
-    let request = IntegrationRequest {
-        system: body.system,
-        client_id: body.client_id,
-        message_id,
-        created_at: state.now(),
-        sent_by: caller.record.user.login().to_owned(),
-        remote: Some(caller.remote),
-    };
+    let request = record_of(body, message_id, &caller, state.now());
     if !store.record_integration_request(request.clone()).await? {
         // A concurrent identical request was recorded first: its message wins.
         let first = store
@@ -361,6 +354,24 @@ fn decode_cursor(text: &str) -> Option<RequestCursor> {
         created_at,
         message_id: message_id.to_owned(),
     })
+}
+
+/// The row recording a sent request: its key, its message, who sent it
+/// from which address, and when.
+fn record_of(
+    body: SendRequestJson,
+    message_id: String,
+    caller: &Caller,
+    now: time::OffsetDateTime,
+) -> IntegrationRequest {
+    IntegrationRequest {
+        system: body.system,
+        client_id: body.client_id,
+        message_id,
+        created_at: now,
+        sent_by: caller.record.user.login().to_owned(),
+        remote: Some(caller.remote),
+    }
 }
 
 fn check_form(body: &SendRequestJson) -> Result<(), ApiError> {

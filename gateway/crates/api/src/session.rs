@@ -56,7 +56,9 @@ pub async fn login(
 ) -> Result<Response, ApiError> {
     let now = state.now();
     if let Err(wait) = state.login_limit().check(remote, now) {
-        let retry_after_secs = u64::try_from(wait.whole_seconds()).unwrap_or(1).max(1);
+        // Rounded up: a client waiting exactly this long is let in.
+        let millis = u64::try_from(wait.whole_milliseconds()).unwrap_or(1000);
+        let retry_after_secs = millis.div_ceil(1000).max(1);
         tracing::info!(peer.ip = %remote, retry_after_secs, "login refused: too many failures");
         return Err(ApiError::TooManyLogins { retry_after_secs });
     }

@@ -219,12 +219,7 @@ impl Config {
                 return Err(invalid(key.into(), "must be from 1 second to 10 years"));
             }
         }
-        if !(100..=3_600_000).contains(&self.exchange.auto_poll_every_ms) {
-            return Err(invalid(
-                "exchange.auto_poll_every_ms".into(),
-                "must be from 100 to 3600000",
-            ));
-        }
+        self.check_auto_poll()?;
         if self.exchange.queue_quota == 0 {
             return Err(invalid("exchange.queue_quota".into(), "must be positive"));
         }
@@ -255,18 +250,32 @@ impl Config {
                 let key = format!("systems[{i}].certificates");
                 return Err(invalid(key, "at least one certificate is needed"));
             }
-            if system.auto_poll && system.key.is_none() {
-                let key = format!("systems[{i}].auto_poll");
-                return Err(invalid(
-                    key,
-                    "needs the system's key: the node polls only for systems whose key it holds",
-                ));
-            }
         }
         for (i, service) in self.services.iter().enumerate() {
             if !self.systems.iter().any(|s| s.mnemonic == service.provider) {
                 let key = format!("services[{i}].provider");
                 return Err(invalid(key, "names no system in [[systems]]"));
+            }
+        }
+        Ok(())
+    }
+
+    /// Auto-poll needs the system's key, and a sane pace.
+    fn check_auto_poll(&self) -> Result<(), ConfigError> {
+        let invalid = |key: String, message: &str| ConfigError::Invalid {
+            key,
+            message: message.to_owned(),
+        };
+        if !(100..=3_600_000).contains(&self.exchange.auto_poll_every_ms) {
+            let key = "exchange.auto_poll_every_ms".to_owned();
+            return Err(invalid(key, "must be from 100 to 3600000"));
+        }
+        for (i, system) in self.systems.iter().enumerate() {
+            if system.auto_poll && system.key.is_none() {
+                let key = format!("systems[{i}].auto_poll");
+                let message =
+                    "needs the system's key: the node polls only for systems whose key it holds";
+                return Err(invalid(key, message));
             }
         }
         Ok(())

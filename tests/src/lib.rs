@@ -53,6 +53,9 @@ pub struct NodeOptions {
     /// Share this PostgreSQL schema (a second node on one database);
     /// a fresh one when `None`.
     pub pg_schema: Option<String>,
+    /// Run the auto-poll task (for `settings.auto_poll`) at this pace, as
+    /// `smevgate serve` does; not at all when `None`.
+    pub auto_poll_every: Option<std::time::Duration>,
 }
 
 /// A running node; stops when dropped.
@@ -64,6 +67,7 @@ pub struct TestNode {
     /// The PostgreSQL schema, for a second node on the same database.
     pub pg_schema: Option<String>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
+    stop_poll: Option<tokio::sync::oneshot::Sender<()>>,
     _dir: Option<tempfile::TempDir>,
     owns_schema: bool,
 }
@@ -108,6 +112,7 @@ impl NodeOptions {
             },
             limits: wire::Limits::default(),
             pg_schema: None,
+            auto_poll_every: None,
         }
     }
 }
@@ -153,11 +158,20 @@ impl TestNode {
             };
             let _ = server::run(listener, serving, None, shutdown).await;
         });
+        let stop_poll = options.auto_poll_every.map(|every| {
+            let (stop_poll, poll_stopped) = tokio::sync::oneshot::channel::<()>();
+            let shutdown = async {
+                let _ = poll_stopped.await;
+            };
+            tokio::spawn(exchange::auto_poll::run(node.clone(), every, shutdown));
+            stop_poll
+        });
         TestNode {
             addr,
             node,
             pg_schema,
             stop: Some(stop),
+            stop_poll,
             _dir: dir,
             owns_schema,
         }
@@ -182,6 +196,9 @@ impl TestNode {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
+        if let Some(stop) = self.stop_poll.take() {
+            let _ = stop.send(());
+        }
         if let (true, Some(schema)) = (self.owns_schema, self.pg_schema.take()) {
             let _ = store::Store::drop_postgres_schema(PG_URL, &schema).await;
         }
@@ -191,6 +208,9 @@ impl TestNode {
 impl Drop for TestNode {
     fn drop(&mut self) {
         if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(stop) = self.stop_poll.take() {
             let _ = stop.send(());
         }
         // A schema this node made is dropped even when the test never

@@ -74,6 +74,9 @@ pub struct ExchangeSection {
     pub redelivery_after_secs: u64,
     /// `DestinationName` written into 1.1/1.2 MessageMetadata.
     pub destination_name: String,
+    /// Milliseconds between auto-poll passes over the response queues of
+    /// the systems with `auto_poll = true` (100 to 3 600 000).
+    pub auto_poll_every_ms: u64,
 }
 
 /// `[limits]`
@@ -101,6 +104,10 @@ pub struct SystemSection {
     /// node signs with it the requests sent through the integration REST API
     /// (`POST /api/v1/requests`); the command-line client signs with it too.
     pub key: Option<PathBuf>,
+    /// The node takes, stores and acks what arrives in this ИС's response
+    /// queue itself, for `GET /api/v1/responses/{id}` (auto-poll). Needs `key`.
+    #[serde(default)]
+    pub auto_poll: bool,
 }
 
 /// `[[services]]`: one business message type (ВС).
@@ -216,6 +223,7 @@ impl Config {
                 return Err(invalid(key.into(), "must be from 1 second to 10 years"));
             }
         }
+        self.check_auto_poll()?;
         if self.exchange.queue_quota == 0 {
             return Err(invalid("exchange.queue_quota".into(), "must be positive"));
         }
@@ -251,6 +259,27 @@ impl Config {
             if !self.systems.iter().any(|s| s.mnemonic == service.provider) {
                 let key = format!("services[{i}].provider");
                 return Err(invalid(key, "names no system in [[systems]]"));
+            }
+        }
+        Ok(())
+    }
+
+    /// Auto-poll needs the system's key, and a sane pace.
+    fn check_auto_poll(&self) -> Result<(), ConfigError> {
+        let invalid = |key: String, message: &str| ConfigError::Invalid {
+            key,
+            message: message.to_owned(),
+        };
+        if !(100..=3_600_000).contains(&self.exchange.auto_poll_every_ms) {
+            let key = "exchange.auto_poll_every_ms".to_owned();
+            return Err(invalid(key, "must be from 100 to 3600000"));
+        }
+        for (i, system) in self.systems.iter().enumerate() {
+            if system.auto_poll && system.key.is_none() {
+                let key = format!("systems[{i}].auto_poll");
+                let message =
+                    "needs the system's key: the node polls only for systems whose key it holds";
+                return Err(invalid(key, message));
             }
         }
         Ok(())
@@ -296,6 +325,7 @@ impl Default for ExchangeSection {
             queue_quota: 1000,
             redelivery_after_secs: 300,
             destination_name: "unknown".to_owned(),
+            auto_poll_every_ms: 1000,
         }
     }
 }

@@ -219,6 +219,12 @@ fn settings(config: &Config) -> exchange::Settings {
         queue_quota: config.exchange.queue_quota,
         redelivery_after: secs(config.exchange.redelivery_after_secs),
         destination_name: config.exchange.destination_name.clone(),
+        auto_poll: config
+            .systems
+            .iter()
+            .filter(|s| s.auto_poll)
+            .map(|s| s.mnemonic.clone())
+            .collect(),
     }
 }
 

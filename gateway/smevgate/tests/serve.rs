@@ -586,6 +586,43 @@ fn serve_with_missing_certificate_file_exits_64_naming_the_key() {
     assert!(stderr.contains("keys/none/cert.pem"), "{stderr}");
 }
 
+#[test]
+fn serve_with_auto_poll_but_no_key_exits_64_naming_the_key() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let cert = fixtures().join("keys/consumer/cert.pem");
+    let config = format!(
+        "[[systems]]\nmnemonic = \"CONSUMER01\"\ncertificates = [{cert:?}]\nauto_poll = true\n"
+    );
+    std::fs::write(dir.path().join("bad.toml"), config).expect("writes");
+
+    let (code, stderr) = serve_refused(dir.path(), "bad.toml");
+
+    assert_eq!(code, Some(64), "{stderr}");
+    assert!(
+        stderr.contains("invalid config value `systems[0].auto_poll`"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("key"), "{stderr}");
+}
+
+#[test]
+fn serve_with_auto_poll_pace_out_of_range_exits_64_naming_the_key() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(
+        dir.path().join("bad.toml"),
+        "[exchange]\nauto_poll_every_ms = 10\n",
+    )
+    .expect("writes");
+
+    let (code, stderr) = serve_refused(dir.path(), "bad.toml");
+
+    assert_eq!(code, Some(64), "{stderr}");
+    assert!(
+        stderr.contains("invalid config value `exchange.auto_poll_every_ms`"),
+        "{stderr}"
+    );
+}
+
 /// A config in `dir` with the provider of the fixtures and one ВС whose
 /// schema is `schema` (relative to the config).
 fn write_service_config(dir: &Path, schema: &str) {

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use cabinet::audit::AuditContext;
 use cabinet::{OrganisationForm, UserForm, WindowForm};
 use serde_json::{json, Value};
-use smevgate_tests::{Backend, TestNode};
+use smevgate_tests::{Backend, NodeOptions, TestNode};
 use store::cabinet::UserRecord;
 use time::{Duration, OffsetDateTime};
 
@@ -52,7 +52,12 @@ impl Subject {
 impl Cabinet {
     /// Starts a node on `backend` and fills in its cabinet.
     pub async fn start(backend: Backend) -> Cabinet {
-        let node = TestNode::start(backend).await;
+        Cabinet::start_with(NodeOptions::new(backend)).await
+    }
+
+    /// Starts a node with `options` and fills in its cabinet.
+    pub async fn start_with(options: NodeOptions) -> Cabinet {
+        let node = TestNode::start_with(options).await;
         let store = node.node.store().clone();
         store
             .create_organisation(&organisation_form(), &setup_context())

@@ -46,7 +46,10 @@ pub const MATRIX: &[(&str, &str, u16, u16, u16)] = &[
     ("DELETE", "/services/{id}", 204, 403, 403),
     ("PUT", "/services/{id}/schema", 200, 403, 403),
     ("POST", "/requests", 201, 201, 403),
+    ("GET", "/requests", 200, 200, 200),
     ("GET", "/requests/{id}", 200, 200, 200),
+    ("GET", "/responses/{id}", 200, 200, 200),
+    ("GET", "/status", 200, 200, 200),
     ("GET", "/openapi.json", 200, 200, 200),
 ];
 
@@ -137,7 +140,10 @@ pub async fn call_for(
         (_, p) if p.starts_with("/systems") || p.starts_with("/services") => {
             registry_call(cabinet, method, path, seq).await
         }
-        (_, p) if p.starts_with("/requests") => request_call(cabinet, method, path, seq).await,
+        (_, p) if p.starts_with("/requests/") || p.starts_with("/responses/") => {
+            request_call(cabinet, method, path, seq).await
+        }
+        (_, "/requests") if method == "POST" => request_call(cabinet, method, path, seq).await,
         _ => (
             path.replace("{id}", &target.to_string()),
             Call::new(method, ""),
@@ -272,6 +278,8 @@ async fn request_call(
         client_id,
         message_id: message_id.clone(),
         created_at: now,
+        sent_by: "setup".to_owned(),
+        remote: None,
     };
     let recorded = cabinet.store().record_integration_request(request).await;
     assert!(recorded.unwrap());

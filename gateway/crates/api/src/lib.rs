@@ -27,7 +27,9 @@
 //! - [`body`], [`precondition`], [`instant`] — request bodies, `If-Match`
 //!   and `ETag`, RFC 3339 times.
 //! - [`session`], [`organisation`], [`users`], [`tokens`], [`audit`],
-//!   [`journal`], [`systems`], [`services`], [`requests`] — one module per resource: its JSON types and handlers.
+//!   [`journal`], [`systems`], [`services`], [`requests`], [`responses`],
+//!   [`status`] — one module per resource: its JSON types and handlers.
+//! - [`login_limit`] — failed logins per address (429 on `POST /session`).
 //! - [`openapi`] — the OpenAPI 3.1 document.
 
 #![forbid(unsafe_code)]
@@ -38,15 +40,18 @@ pub mod auth;
 pub mod body;
 pub mod instant;
 pub mod journal;
+pub mod login_limit;
 pub mod openapi;
 pub mod organisation;
 pub mod precondition;
 pub mod problem;
 pub mod requests;
+pub mod responses;
 pub mod routes;
 pub mod services;
 pub mod session;
 pub mod state;
+pub mod status;
 pub mod systems;
 pub mod tokens;
 pub mod users;

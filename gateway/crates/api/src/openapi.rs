@@ -99,11 +99,18 @@ fn failures(route: &Route) -> Vec<u16> {
         codes.extend([401, 403]);
     }
     if route.endpoint == Endpoint::Login {
-        codes.extend([401, 403]);
+        codes.extend([401, 403, 429]);
+    }
+    if matches!(route.endpoint, Endpoint::PutUser | Endpoint::DeleteUser) {
+        codes.push(409);
     }
     let queried = matches!(
         route.endpoint,
-        Endpoint::Audit | Endpoint::Journal | Endpoint::ListTokens | Endpoint::Logout
+        Endpoint::Audit
+            | Endpoint::Journal
+            | Endpoint::ListTokens
+            | Endpoint::Logout
+            | Endpoint::ListRequests
     );
     if queried {
         codes.push(400);
@@ -125,8 +132,11 @@ fn failures(route: &Route) -> Vec<u16> {
 fn parameters(route: &Route) -> Vec<Value> {
     let mut parameters = Vec::new();
     if route.path.contains("{id}") {
+        // Requests and responses are found by message id or client id.
+        let by_text = route.path.starts_with("/requests/") || route.path.starts_with("/responses/");
+        let kind = if by_text { "string" } else { "integer" };
         parameters.push(json!({
-            "name": "id", "in": "path", "required": true, "schema": { "type": "integer" }
+            "name": "id", "in": "path", "required": true, "schema": { "type": kind }
         }));
     }
     for name in ["mnemonic", "fingerprint"] {
@@ -155,6 +165,7 @@ fn parameters(route: &Route) -> Vec<Value> {
             "limit",
         ],
         Endpoint::ListTokens => &["user_id"],
+        Endpoint::ListRequests => &["since", "until", "status", "service", "limit", "cursor"],
         _ => &[],
     };
     for name in query {
@@ -197,6 +208,7 @@ fn success(endpoint: Endpoint) -> (u16, Option<&'static str>) {
         Endpoint::DeleteSystem | Endpoint::DeleteService => (204, None),
         Endpoint::SendRequest => (201, None),
         Endpoint::GetRequest => (200, None),
+        Endpoint::ListRequests | Endpoint::GetResponses | Endpoint::NodeStatus => (200, None),
     }
 }
 

@@ -40,6 +40,21 @@ pub enum ApiError {
     #[error("bad credentials")]
     BadCredentials,
 
+    /// Too many failed logins from this address lately.
+    #[error("too many failed logins, retry after {retry_after_secs}s")]
+    TooManyLogins {
+        /// Seconds until the address may try again (`Retry-After`).
+        retry_after_secs: u64,
+    },
+
+    /// The change would leave the organisation without an enabled
+    /// technical administrator.
+    #[error("user {id} is the last active technical administrator")]
+    LastAdministrator {
+        /// The user's id.
+        id: String,
+    },
+
     /// The user may not come in from this address, at this time, or at all.
     #[error("access refused: {0:?}")]
     AccessRefused(AccessVerdict),
@@ -182,7 +197,10 @@ impl ApiError {
             ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Unauthenticated | ApiError::BadCredentials => StatusCode::UNAUTHORIZED,
             ApiError::AccessRefused(_) | ApiError::Forbidden { .. } => StatusCode::FORBIDDEN,
-            ApiError::AlreadyExists { .. } => StatusCode::CONFLICT,
+            ApiError::AlreadyExists { .. } | ApiError::LastAdministrator { .. } => {
+                StatusCode::CONFLICT
+            }
+            ApiError::TooManyLogins { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::MalformedBody { .. } | ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
@@ -211,6 +229,10 @@ impl ApiError {
                 ("not-found", "Объект не найден")
             }
             ApiError::AlreadyExists { .. } => ("already-exists", "Объект уже существует"),
+            ApiError::TooManyLogins { .. } => ("too-many-logins", "Слишком много попыток входа"),
+            ApiError::LastAdministrator { .. } => {
+                ("last-administrator", "Последний технический администратор")
+            }
             ApiError::UnsupportedMediaType => {
                 ("unsupported-media-type", "Неверный тип содержимого")
             }
@@ -251,6 +273,14 @@ impl ApiError {
             ApiError::UnsupportedMediaType => {
                 "Тело запроса передаётся как application/json".to_owned()
             }
+            ApiError::TooManyLogins { retry_after_secs } => format!(
+                "С этого адреса слишком много неудачных попыток входа; \
+                 повторите через {retry_after_secs} с"
+            ),
+            ApiError::LastAdministrator { id } => format!(
+                "Пользователь {id} — последний действующий технический администратор: \
+                 в организации должен остаться хотя бы один. Сначала назначьте другого"
+            ),
             ApiError::PayloadTooLarge { limit } => {
                 format!("Тело запроса длиннее {limit} байт")
             }
@@ -340,6 +370,9 @@ impl IntoResponse for ApiError {
             ApiError::Unauthenticated => {
                 headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
             }
+            ApiError::TooManyLogins { retry_after_secs } => {
+                headers.insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
+            }
             ApiError::PreconditionFailed { current, .. } => {
                 headers.insert(header::ETAG, precondition::etag(*current));
             }
@@ -366,6 +399,7 @@ impl From<CabinetStoreError> for ApiError {
             },
             CabinetStoreError::NotFound { kind, id } => ApiError::NotFound { kind, id },
             CabinetStoreError::AlreadyExists { kind, id } => ApiError::AlreadyExists { kind, id },
+            CabinetStoreError::LastAdministrator { id } => ApiError::LastAdministrator { id },
             other => ApiError::Internal(error_chain(&other)),
         }
     }

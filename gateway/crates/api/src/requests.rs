@@ -2,7 +2,13 @@
 //! and an idempotency key; the node builds the SendRequest, signs it with
 //! the ИС key and passes it through the same path as a SOAP client's
 //! (XSD, signature, routing, store, journal). A repeated key answers the
-//! message sent the first time, never a second one.
+//! message sent the first time, never a second one. Each request is
+//! recorded with who sent it, from which address and when.
+//!
+//! `GET /requests` pages through them: `since` (inclusive) and `until`
+//! (exclusive) RFC 3339 instants, `status` (interaction status), `service`
+//! (name or `{namespace}root`), `limit` (1 to 500, 50 by default) and the
+//! `cursor` a previous page answered as `next`.
 
 use std::cell::RefCell;
 use std::sync::Arc;
@@ -12,20 +18,28 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::Extension;
+use base64::Engine;
 use cabinet::FieldErrors;
 use exchange::{InformationSystem, SigningIdentity};
 use serde::{Deserialize, Serialize};
-use store::integration::IntegrationRequest;
-use store::{MessageState, StoredMessage};
+use store::integration::{IntegrationRequest, RequestCursor, RequestFilter, RequestSummary};
+use store::{MessageState, PayloadName, StoredMessage};
 
+use crate::audit::time_param;
 use crate::auth::Caller;
-use crate::body::{json, JsonBody};
+use crate::body::{json, JsonBody, QueryParams};
 use crate::instant;
 use crate::problem::{ApiError, SMEV_FAILURE};
 use crate::state::ApiState;
 
 /// `Id` of the signed `SenderProvidedRequestData`.
 const SIGNED_ID: &str = "SIGNED_BY_CALLER";
+
+/// Requests one page holds unless `limit` says otherwise.
+pub const DEFAULT_LIMIT: u32 = 50;
+
+/// Most requests one page holds.
+pub const MAX_LIMIT: u32 = 500;
 
 /// A request to send, as submitted.
 #[derive(Debug, Default, Deserialize)]
@@ -60,6 +74,37 @@ pub struct RequestJson {
     pub sent_at: String,
     /// When the provider first received it, if it has.
     pub delivered_at: Option<String>,
+    /// Login of the user who sent it through the API.
+    pub sent_by: String,
+    /// The address it was sent from.
+    pub remote: Option<String>,
+}
+
+/// `GET /requests` parameters, all as text so that every bad one is named.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RequestQuery {
+    /// Requests sent at or after this RFC 3339 instant.
+    pub since: Option<String>,
+    /// Requests sent before this instant.
+    pub until: Option<String>,
+    /// Interaction status, e.g. `requestIsQueued`.
+    pub status: Option<String>,
+    /// Service name, or `{namespace}root`.
+    pub service: Option<String>,
+    /// Page size, 1 to [`MAX_LIMIT`].
+    pub limit: Option<String>,
+    /// `next` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// A page of requests.
+#[derive(Debug, Serialize)]
+pub struct RequestPageJson {
+    /// The requests the caller may see, oldest first.
+    pub items: Vec<RequestJson>,
+    /// The cursor of the next page; `null` on the last one.
+    pub next: Option<String>,
 }
 
 // === impl RequestJson ===
@@ -67,19 +112,80 @@ pub struct RequestJson {
 impl RequestJson {
     fn new(request: &IntegrationRequest, stored: &StoredMessage) -> Self {
         let message = &stored.message;
+        let summary = RequestSummary {
+            request: request.clone(),
+            service: message.payload.clone(),
+            status: message.status.clone(),
+            state: stored.delivery.state,
+            sent_at: message.sent_at,
+            delivered_at: stored.delivery.delivered_at,
+        };
+        RequestJson::from_summary(&summary)
+    }
+
+    fn from_summary(summary: &RequestSummary) -> Self {
+        let request = &summary.request;
         RequestJson {
-            message_id: message.message_id.clone(),
+            message_id: request.message_id.clone(),
             client_id: request.client_id.clone(),
             system: request.system.clone(),
             service: format!(
                 "{{{}}}{}",
-                message.payload.namespace, message.payload.local_name
+                summary.service.namespace, summary.service.local_name
             ),
-            status: message.status.clone(),
-            state: state_text(stored.delivery.state),
-            sent_at: instant::to_text(message.sent_at),
-            delivered_at: stored.delivery.delivered_at.map(instant::to_text),
+            status: summary.status.clone(),
+            state: state_text(summary.state),
+            sent_at: instant::to_text(summary.sent_at),
+            delivered_at: summary.delivered_at.map(instant::to_text),
+            sent_by: request.sent_by.clone(),
+            remote: request.remote.map(|ip| ip.to_string()),
         }
+    }
+}
+
+// === impl RequestQuery ===
+
+impl RequestQuery {
+    /// The store filter (asking one more than the page, to know whether a
+    /// next page exists), or a 400 naming every bad parameter.
+    fn into_filter(self, state: &ApiState) -> Result<(RequestFilter, u32), ApiError> {
+        let mut errors = FieldErrors::new();
+        let since = time_param(&mut errors, "since", self.since.as_deref());
+        let until = time_param(&mut errors, "until", self.until.as_deref());
+        let status = self.status.filter(|status| {
+            let known = is_interaction_status(status);
+            if !known {
+                errors.push("status", "Неизвестный статус взаимодействия СМЭВ");
+            }
+            known
+        });
+        let service = self.service.and_then(|text| {
+            let name = service_name(state, &text);
+            if name.is_none() {
+                errors.push("service", "Вид сведений не зарегистрирован на узле");
+            }
+            name
+        });
+        let limit = page_limit(&mut errors, self.limit.as_deref());
+        let after = self.cursor.and_then(|text| {
+            let cursor = decode_cursor(&text);
+            if cursor.is_none() {
+                errors.push("cursor", "Передайте значение next с предыдущей страницы");
+            }
+            cursor
+        });
+        if !errors.is_empty() {
+            return Err(ApiError::BadRequest(errors));
+        }
+        let filter = RequestFilter {
+            since,
+            until,
+            status,
+            service,
+            after,
+            limit: limit + 1,
+        };
+        Ok((filter, limit))
     }
 }
 
@@ -119,12 +225,7 @@ pub async fn send(
     if reply.status != 200 {
         return Err(refused(&reply));
     }
-    let request = IntegrationRequest {
-        system: body.system,
-        client_id: body.client_id,
-        message_id,
-        created_at: state.now(),
-    };
+    let request = record_of(body, message_id, &caller, state.now());
     if !store.record_integration_request(request.clone()).await? {
         // A concurrent identical request was recorded first: its message wins.
         let first = store
@@ -143,9 +244,46 @@ pub async fn get(
     Extension(caller): Extension<Caller>,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
+    let (request, stored) = find_visible(&state, &caller, &id).await?;
+    Ok(json(StatusCode::OK, &RequestJson::new(&request, &stored)))
+}
+
+/// `GET /requests`: a page of the requests the caller may see. Rows of
+/// services the caller does not work with are left out, so a page may
+/// hold fewer than `limit`; `next` still moves past them.
+pub async fn list(
+    State(state): State<ApiState>,
+    Extension(caller): Extension<Caller>,
+    QueryParams(query): QueryParams<RequestQuery>,
+) -> Result<Response, ApiError> {
+    let (filter, limit) = query.into_filter(&state)?;
+    let mut rows = state.store().integration_request_page(&filter).await?;
+    let more = rows.len() > limit as usize;
+    rows.truncate(limit as usize);
+    let next = more
+        .then(|| rows.last().map(|last| encode_cursor(&last.request)))
+        .flatten();
+    let items = rows
+        .iter()
+        .filter(|row| {
+            let service = &row.service;
+            may_use_service(&state, &caller, &service.namespace, &service.local_name)
+        })
+        .map(RequestJson::from_summary)
+        .collect();
+    Ok(json(StatusCode::OK, &RequestPageJson { items, next }))
+}
+
+/// Finds the request `id` names (message id first, then client id) among
+/// those the caller may see: the request and its message.
+pub(crate) async fn find_visible(
+    state: &ApiState,
+    caller: &Caller,
+    id: &str,
+) -> Result<(IntegrationRequest, StoredMessage), ApiError> {
     let store = state.store();
-    let mut candidates = store.integration_requests_by_client(&id).await?;
-    if let Some(by_message) = store.integration_request_by_message(&id).await? {
+    let mut candidates = store.integration_requests_by_client(id).await?;
+    if let Some(by_message) = store.integration_request_by_message(id).await? {
         candidates.insert(0, by_message);
     }
     for request in candidates {
@@ -153,11 +291,87 @@ pub async fn get(
             continue;
         };
         let payload = &stored.message.payload;
-        if may_use_service(&state, &caller, &payload.namespace, &payload.local_name) {
-            return Ok(json(StatusCode::OK, &RequestJson::new(&request, &stored)));
+        if may_use_service(state, caller, &payload.namespace, &payload.local_name) {
+            return Ok((request, stored));
         }
     }
-    Err(ApiError::RequestNotFound { id })
+    Err(ApiError::RequestNotFound { id: id.to_owned() })
+}
+
+/// Whether `text` is an `InteractionStatusType` value of some version.
+fn is_interaction_status(text: &str) -> bool {
+    [
+        wire::names::v1_1::INTERACTION_STATUS_TYPE_VALUES,
+        wire::names::v1_2::INTERACTION_STATUS_TYPE_VALUES,
+        wire::names::v1_3::INTERACTION_STATUS_TYPE_VALUES,
+    ]
+    .iter()
+    .any(|values| values.contains(&text))
+}
+
+/// The payload root of the service named `text` (its name, or
+/// `{namespace}root`), if the node knows it.
+fn service_name(state: &ApiState, text: &str) -> Option<PayloadName> {
+    let registry = state.node().registry();
+    if let Some((namespace, root)) = text.strip_prefix('{').and_then(|t| t.split_once('}')) {
+        let service = registry.service(namespace, root)?;
+        return Some(PayloadName::new(&service.namespace, &service.root));
+    }
+    let service = registry.services().find(|s| s.name == text)?;
+    Some(PayloadName::new(&service.namespace, &service.root))
+}
+
+fn page_limit(errors: &mut FieldErrors, text: Option<&str>) -> u32 {
+    let Some(text) = text else {
+        return DEFAULT_LIMIT;
+    };
+    match text.trim().parse::<u32>() {
+        Ok(limit) if (1..=MAX_LIMIT).contains(&limit) => limit,
+        _ => {
+            errors.push("limit", format!("Укажите число от 1 до {MAX_LIMIT}"));
+            DEFAULT_LIMIT
+        }
+    }
+}
+
+/// The opaque `next` after `request`: its time (microseconds) and message
+/// id, base64url.
+fn encode_cursor(request: &IntegrationRequest) -> String {
+    let micros = request.created_at.unix_timestamp_nanos() / 1000;
+    let text = format!("{micros}/{}", request.message_id);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(text)
+}
+
+fn decode_cursor(text: &str) -> Option<RequestCursor> {
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(text.trim())
+        .ok()?;
+    let text = String::from_utf8(bytes).ok()?;
+    let (micros, message_id) = text.split_once('/')?;
+    let nanos = micros.parse::<i128>().ok()?.checked_mul(1000)?;
+    let created_at = time::OffsetDateTime::from_unix_timestamp_nanos(nanos).ok()?;
+    Some(RequestCursor {
+        created_at,
+        message_id: message_id.to_owned(),
+    })
+}
+
+/// The row recording a sent request: its key, its message, who sent it
+/// from which address, and when.
+fn record_of(
+    body: SendRequestJson,
+    message_id: String,
+    caller: &Caller,
+    now: time::OffsetDateTime,
+) -> IntegrationRequest {
+    IntegrationRequest {
+        system: body.system,
+        client_id: body.client_id,
+        message_id,
+        created_at: now,
+        sent_by: caller.record.user.login().to_owned(),
+        remote: Some(caller.remote),
+    }
 }
 
 fn check_form(body: &SendRequestJson) -> Result<(), ApiError> {
@@ -202,7 +416,12 @@ fn may_use_payload(state: &ApiState, caller: &Caller, payload: &str) -> bool {
 
 /// Whether the caller works with the ВС `{namespace}root`: by its name or
 /// its namespace in the user's allowed services (administrators with all).
-fn may_use_service(state: &ApiState, caller: &Caller, namespace: &str, root: &str) -> bool {
+pub(crate) fn may_use_service(
+    state: &ApiState,
+    caller: &Caller,
+    namespace: &str,
+    root: &str,
+) -> bool {
     let user = &caller.record.user;
     let registry = state.node().registry();
     match registry.service(namespace, root) {

@@ -12,8 +12,8 @@ use cabinet::Action;
 use crate::problem::ApiError;
 use crate::state::ApiState;
 use crate::{
-    audit, auth, journal, openapi, organisation, requests, services, session, systems, tokens,
-    users,
+    audit, auth, journal, openapi, organisation, requests, responses, services, session, status,
+    systems, tokens, users,
 };
 
 /// Prefix of every API path.
@@ -110,6 +110,12 @@ pub enum Endpoint {
     SendRequest,
     /// One request sent through the integration API.
     GetRequest,
+    /// A page of the requests sent through the integration API.
+    ListRequests,
+    /// The responses, rejections and statuses received for a request.
+    GetResponses,
+    /// The node's status: version, store, queues, last error, uptime.
+    NodeStatus,
 }
 
 /// One route: method and path (under [`PREFIX`]), what it does, who may.
@@ -357,10 +363,31 @@ pub const ROUTES: &[Route] = &[
     ),
     route(
         Verb::Get,
+        "/requests",
+        Endpoint::ListRequests,
+        Access::Requires(Action::ReadMessages),
+        "Страница запросов (since, until, status, service, limit, cursor)",
+    ),
+    route(
+        Verb::Get,
         "/requests/{id}",
         Endpoint::GetRequest,
         Access::Requires(Action::ReadMessages),
         "Статус запроса по идентификатору сообщения или client_id",
+    ),
+    route(
+        Verb::Get,
+        "/responses/{id}",
+        Endpoint::GetResponses,
+        Access::Requires(Action::ReadMessages),
+        "Ответы, отказы и статусы по запросу (идентификатор сообщения или client_id)",
+    ),
+    route(
+        Verb::Get,
+        "/status",
+        Endpoint::NodeStatus,
+        Access::Authenticated,
+        "Состояние узла: версия, хранилище, очереди, последняя ошибка, время работы",
     ),
     route(
         Verb::Get,
@@ -433,6 +460,9 @@ impl Endpoint {
             Endpoint::PutServiceSchema => on(filter, services::put_schema),
             Endpoint::SendRequest => on(filter, requests::send),
             Endpoint::GetRequest => on(filter, requests::get),
+            Endpoint::ListRequests => on(filter, requests::list),
+            Endpoint::GetResponses => on(filter, responses::get),
+            Endpoint::NodeStatus => on(filter, status::get),
         }
     }
 }

@@ -1,10 +1,13 @@
 //! What every handler shares: the node (store, settings), the clock the
-//! API reads "now" from, and the lock-out policy for logins.
+//! API reads "now" from, the lock-out policy for logins and the failed
+//! logins counted per address.
 
 use std::sync::Arc;
 
 use cabinet::LockoutPolicy;
 use time::OffsetDateTime;
+
+use crate::login_limit::{LoginLimitPolicy, LoginLimiter};
 
 /// Shared state of the API handlers; cheap to clone.
 #[derive(Clone)]
@@ -12,6 +15,7 @@ pub struct ApiState {
     node: Arc<exchange::Node>,
     clock: exchange::SharedClock,
     lockout: LockoutPolicy,
+    login_limit: Arc<LoginLimiter>,
 }
 
 // === impl ApiState ===
@@ -29,12 +33,27 @@ impl ApiState {
             node,
             clock,
             lockout: LockoutPolicy::default(),
+            login_limit: Arc::new(LoginLimiter::new(LoginLimitPolicy::default())),
         }
     }
 
     /// The same state with another lock-out policy.
     pub fn with_lockout(self, lockout: LockoutPolicy) -> Self {
         ApiState { lockout, ..self }
+    }
+
+    /// The same state with another per-address login limit (counts reset).
+    pub fn with_login_limit(self, policy: LoginLimitPolicy) -> Self {
+        let login_limit = Arc::new(LoginLimiter::new(policy));
+        ApiState {
+            login_limit,
+            ..self
+        }
+    }
+
+    /// Failed logins per address.
+    pub fn login_limit(&self) -> &LoginLimiter {
+        &self.login_limit
     }
 
     /// The node's store.

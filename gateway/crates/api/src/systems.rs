@@ -34,6 +34,8 @@ pub struct SystemFormJson {
     pub name: String,
     /// Kind of system, free text.
     pub kind: String,
+    /// Auto-poll (`PUT` only): only `false` is accepted for a stored system.
+    pub auto_poll: Option<bool>,
 }
 
 /// An information system as answered.
@@ -149,6 +151,18 @@ pub async fn put(
     JsonBody(body): JsonBody<SystemFormJson>,
 ) -> Result<Response, ApiError> {
     let expected = precondition::if_match(&headers)?;
+    // FIXME(#3): stored systems have certificates but no key, and auto-poll
+    // needs the key (the node acts for the ИС only when trusted with it), so
+    // it is set in `[[systems]] auto_poll` for configured systems only. Once
+    // a key can be stored for a system, keep the flag on its row here.
+    if body.auto_poll == Some(true) {
+        let mut errors = FieldErrors::new();
+        errors.push(
+            "auto_poll",
+            "Узел не хранит ключ этой ИС: автоопрос включается в конфигурации ([[systems]] auto_poll) для ИС с ключом",
+        );
+        return Err(ApiError::Invalid(errors));
+    }
     if !body.mnemonic.is_empty() && body.mnemonic != mnemonic {
         let mut errors = FieldErrors::new();
         errors.push(

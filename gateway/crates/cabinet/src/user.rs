@@ -209,6 +209,12 @@ impl User {
         self.disabled
     }
 
+    /// Whether this user is an enabled technical administrator: the
+    /// organisation must always keep at least one.
+    pub fn is_active_administrator(&self) -> bool {
+        self.role == Role::TechnicalAdministrator && !self.disabled
+    }
+
     /// Whether this user may do `action`: the role's permission, or message
     /// bodies granted to this user.
     pub fn may(&self, action: Action) -> bool {

@@ -14,6 +14,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod auto_poll;
 mod check;
 pub mod clock;
 mod error;
@@ -32,7 +33,7 @@ mod signer;
 pub use clock::{Clock, FixedClock, SharedClock, SystemClock};
 pub use error::{Blame, ExchangeError};
 pub use fault_map::to_fault;
-pub use node::{Node, NodeParts, SoapReply};
+pub use node::{Node, NodeFault, NodeParts, SoapReply};
 pub use registry::{InformationSystem, Registry, RegistryError, Service, SigningIdentity};
 pub use registry_source::{CertificateRefusal, RegistrySourceError};
 pub use schemas::{EnvelopeSchemas, SchemaLoadError};

@@ -44,6 +44,17 @@ pub struct Node {
     pub(crate) limits: wire::Limits,
     pub(crate) schemas: EnvelopeSchemas,
     pub(crate) quota: crate::quota::QuotaGauge,
+    started: std::time::Instant,
+    last_error: std::sync::Mutex<Option<NodeFault>>,
+}
+
+/// The newest failure on the node's side (not a sender's refusal).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NodeFault {
+    /// When it happened, on the node clock.
+    pub at: OffsetDateTime,
+    /// What failed, without message content or secrets.
+    pub what: String,
 }
 
 /// The HTTP answer to one SOAP request, with what the edge logs.
@@ -88,6 +99,8 @@ impl Node {
             limits: parts.limits,
             schemas: EnvelopeSchemas::load()?,
             quota: crate::quota::QuotaGauge::default(),
+            started: std::time::Instant::now(),
+            last_error: std::sync::Mutex::new(None),
         })
     }
 
@@ -132,6 +145,31 @@ impl Node {
     /// The node's settings.
     pub fn settings(&self) -> &Settings {
         &self.settings
+    }
+
+    /// How long this node has been running.
+    pub fn uptime(&self) -> std::time::Duration {
+        self.started.elapsed()
+    }
+
+    /// The newest node-side failure since start, if any.
+    pub fn last_error(&self) -> Option<NodeFault> {
+        self.last_error
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Remembers `what` as the newest node-side failure.
+    pub(crate) fn remember_error(&self, what: String) {
+        let fault = NodeFault {
+            at: self.clock.now(),
+            what,
+        };
+        *self
+            .last_error
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Some(fault);
     }
 
     /// Largest request body the edge should read.
@@ -257,11 +295,14 @@ impl Node {
         let fault = to_fault(&refusal.error).with_code(self.fault_locator(&refusal));
         let element = fault_name(&fault);
         match refusal.error.blame() {
-            Blame::Node => tracing::error!(
-                error = %refusal.error,
-                fault.code = %element,
-                "exchange failed on the node side"
-            ),
+            Blame::Node => {
+                tracing::error!(
+                    error = %refusal.error,
+                    fault.code = %element,
+                    "exchange failed on the node side"
+                );
+                self.remember_error(format!("{element}: {}", refusal.error));
+            }
             Blame::Sender => tracing::info!(
                 error = %refusal.error,
                 fault.code = %element,

@@ -13,7 +13,7 @@ mod status;
 
 use time::OffsetDateTime;
 
-pub(crate) use ack::ack;
+pub(crate) use ack::{ack, settle};
 pub(crate) use get_message::{get_request, get_response};
 pub(crate) use get_status::get_status;
 pub(crate) use queue_statistics::queue_statistics;

@@ -19,6 +19,9 @@ pub struct Settings {
     pub redelivery_after: Duration,
     /// `DestinationName` written into 1.1/1.2 MessageMetadata.
     pub destination_name: String,
+    /// Mnemonics of the systems whose response queue the node polls and
+    /// acks itself (see [`crate::auto_poll`]); only those with a key count.
+    pub auto_poll: Vec<String>,
 }
 
 // === impl Settings ===
@@ -32,6 +35,7 @@ impl Default for Settings {
             queue_quota: 1000,
             redelivery_after: Duration::minutes(5),
             destination_name: "unknown".to_owned(),
+            auto_poll: Vec::new(),
         }
     }
 }

@@ -134,6 +134,14 @@ pub enum CabinetStoreError {
         id: String,
     },
 
+    /// The change would leave the organisation without an enabled
+    /// technical administrator; nothing was written.
+    #[error("user {id} is the last active technical administrator")]
+    LastAdministrator {
+        /// The user's id.
+        id: String,
+    },
+
     /// Hashing or randomness failed.
     #[error("cabinet")]
     Cabinet(#[from] CabinetError),
@@ -366,6 +374,18 @@ impl Store {
             Store::Postgres(store) => store.audit_entries(filter).await,
         }
     }
+}
+
+/// Whether changing `current` into `after` (`None`: deleting it) removes
+/// an active technical administrator; the backend then counts the others
+/// under its lock.
+pub(crate) fn demotes_administrator(current: &User, after: Option<&User>) -> bool {
+    current.is_active_administrator() && !after.is_some_and(User::is_active_administrator)
+}
+
+/// The refusal when `id` is the last active technical administrator.
+pub(crate) fn last_administrator(id: i64) -> CabinetStoreError {
+    CabinetStoreError::LastAdministrator { id: id.to_string() }
 }
 
 /// How a backend finds a user.

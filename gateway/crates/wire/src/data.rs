@@ -221,6 +221,24 @@ pub(crate) fn read_response_data(
     })
 }
 
+/// Reads a standalone `SenderProvidedResponseData` element, as the node
+/// keeps it between SendResponse and GetResponse (spans point into `xml`).
+///
+/// # Errors
+/// [`DataError::Missing`] when `xml` is not well-formed or its root is not
+/// `SenderProvidedResponseData`; any error of its content.
+pub fn read_response_block(xml: &str) -> Result<ResponseData, DataError> {
+    let missing = DataError::Missing {
+        element: "SenderProvidedResponseData",
+    };
+    let document = roxmltree::Document::parse(xml).map_err(|_| missing.clone())?;
+    let root = document.root_element();
+    if root.tag_name().name() != "SenderProvidedResponseData" {
+        return Err(missing);
+    }
+    read_response_data(root, 0)
+}
+
 fn read_response_content(node: Node<'_, '_>, off: usize) -> Result<ResponseContent, DataError> {
     if let Some(primary) = child(node, "MessagePrimaryContent") {
         let headers = child(node, "AttachmentHeaderList");

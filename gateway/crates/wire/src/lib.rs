@@ -38,8 +38,8 @@ mod version;
 mod writer;
 
 pub use data::{
-    AckTargetMessage, AsyncProcessingStatus, DataError, MessageTypeSelector, Payload, Rejection,
-    RequestData, RequestStatus, ResponseContent, ResponseData, Span, Timestamp,
+    read_response_block, AckTargetMessage, AsyncProcessingStatus, DataError, MessageTypeSelector,
+    Payload, Rejection, RequestData, RequestStatus, ResponseContent, ResponseData, Span, Timestamp,
 };
 pub use envelope::{
     read_envelope, AckRequest, EnvelopeError, GetMessageRequest, GetStatusRequest, Inbound,

@@ -38,6 +38,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         .await
         .with_context(|| format!("cannot listen on {}", config.node.listen))?;
     let address = listener.local_addr()?;
+    let signalled = shutdown_signal();
     let scheme = if tls.is_some() { "https" } else { "http" };
     tracing::info!(
         node.id = %config.node.id,
@@ -47,31 +48,68 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         services = config.services.len(),
         "smevgate listening on {scheme}://{address}/ws"
     );
-    server::run(listener, node, tls, shutdown_signal()).await?;
+    let every = std::time::Duration::from_millis(config.exchange.auto_poll_every_ms);
+    let (stop, poller) = spawn_poller(node.clone(), every);
+    let shutdown = async move {
+        signalled.await;
+        let _ = stop.send(true);
+    };
+    server::run(listener, node, tls, shutdown).await?;
+    // The poller finishes the message it holds (store, then ack) first.
+    let _ = poller.await;
     tracing::info!("stopped");
     Ok(ExitCode::SUCCESS)
 }
 
-/// Resolves on SIGINT or SIGTERM.
-async fn shutdown_signal() {
-    let interrupt = tokio::signal::ctrl_c();
+/// Starts the auto-poll task; it stops once the sender says `true`.
+fn spawn_poller(
+    node: Arc<exchange::Node>,
+    every: std::time::Duration,
+) -> (
+    tokio::sync::watch::Sender<bool>,
+    tokio::task::JoinHandle<()>,
+) {
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let poller = tokio::spawn(exchange::auto_poll::run(
+        node,
+        every,
+        until_stopped(stopped),
+    ));
+    (stop, poller)
+}
+
+/// Resolves once `stopped` turns true (or its sender is gone).
+async fn until_stopped(mut stopped: tokio::sync::watch::Receiver<bool>) {
+    let _ = stopped.wait_for(|stop| *stop).await;
+}
+
+/// Installs the SIGINT and SIGTERM handlers at once, before the address
+/// is announced, so that a signal sent right after it is never lost; the
+/// future resolves on the first of them.
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{signal, SignalKind};
-        match signal(SignalKind::terminate()) {
-            Ok(mut terminate) => {
-                tokio::select! {
-                    _ = interrupt => {}
-                    _ = terminate.recv() => {}
+        let interrupt = signal(SignalKind::interrupt());
+        let terminate = signal(SignalKind::terminate());
+        async move {
+            match (interrupt, terminate) {
+                (Ok(mut interrupt), Ok(mut terminate)) => {
+                    tokio::select! {
+                        _ = interrupt.recv() => {}
+                        _ = terminate.recv() => {}
+                    }
                 }
-            }
-            Err(_) => {
-                let _ = interrupt.await;
+                _ => {
+                    let _ = tokio::signal::ctrl_c().await;
+                }
             }
         }
     }
     #[cfg(not(unix))]
     {
-        let _ = interrupt.await;
+        async {
+            let _ = tokio::signal::ctrl_c().await;
+        }
     }
 }

@@ -19,14 +19,28 @@ pub(crate) async fn ack(
     now: OffsetDateTime,
 ) -> OpResult {
     let id = request.target.message_id.trim().to_owned();
-    let fail = |error| (error, Some(id.clone()));
     let accepted = request.target.accepted.unwrap_or(true);
-    let node_id = node.settings.node_id.as_str();
-    let target = node
-        .store
-        .get(&id)
+    settle(node, caller, &id, accepted, now)
         .await
-        .map_err(|e| fail(ExchangeError::Store(e)))?;
+        .map_err(|error| (error, Some(id.clone())))?;
+    Ok(Answer {
+        body: wire::write_ack_response(version),
+        message_id: Some(id),
+    })
+}
+
+/// What an Ack of `id` by `caller` does, whoever sends it (the ИС over
+/// SOAP, or the node on its behalf in auto-poll): settle the message,
+/// queue its sender's status in the same transaction, free its quota slot.
+pub(crate) async fn settle(
+    node: &Node,
+    caller: &str,
+    id: &str,
+    accepted: bool,
+    now: OffsetDateTime,
+) -> Result<(), ExchangeError> {
+    let node_id = node.settings.node_id.as_str();
+    let target = node.store.get(id).await.map_err(ExchangeError::Store)?;
     let follow_up = target
         .as_ref()
         .filter(|stored| stored.message.queue.owner == caller)
@@ -34,11 +48,11 @@ pub(crate) async fn ack(
     let category = follow_up.as_ref().map(|(status, _)| status.status.clone());
     let outcome = node
         .store
-        .ack_with_follow_up(caller, &id, accepted, now, node_id, follow_up)
+        .ack_with_follow_up(caller, id, accepted, now, node_id, follow_up)
         .await
-        .map_err(|e| fail(ExchangeError::Store(e)))?;
+        .map_err(ExchangeError::Store)?;
     let store::AckOutcome::Acked(acked) = outcome else {
-        return Err(fail(ExchangeError::TargetMessageIsNotFound(id.clone())));
+        return Err(ExchangeError::TargetMessageIsNotFound(id.to_owned()));
     };
     if acked.kind != store::MessageKind::Status {
         if let Some(stored) = &target {
@@ -49,12 +63,9 @@ pub(crate) async fn ack(
     if let Some(category) = category {
         // The status itself is already queued; this only labels the
         // original message for lookups.
-        if let Err(error) = node.store.set_status(&id, &category).await {
+        if let Err(error) = node.store.set_status(id, &category).await {
             tracing::warn!(%error, message_id = %id, "cannot update the status");
         }
     }
-    Ok(Answer {
-        body: wire::write_ack_response(version),
-        message_id: Some(id),
-    })
+    Ok(())
 }

@@ -20,8 +20,8 @@ use tokio_postgres::{GenericClient, Row};
 use super::PgStore;
 use crate::cabinet::rows::{corrupt, user_form};
 use crate::cabinet::{
-    AuditFilter, CabinetStoreError, OrganisationRow, StoredUser, UserChange, UserKey, UserRecord,
-    UserRow, UserValues, Versioned, ORGANISATION_ID,
+    demotes_administrator, last_administrator, AuditFilter, CabinetStoreError, OrganisationRow,
+    StoredUser, UserChange, UserKey, UserRecord, UserRow, UserValues, Versioned, ORGANISATION_ID,
 };
 use crate::error::StoreError;
 
@@ -31,6 +31,10 @@ type SqlResult<T> = std::result::Result<T, StoreError>;
 const USER_COLUMNS: &str = "id, version, login, full_name, role, allowed_services, ip_allow, \
      window_start, window_end, window_zone, message_bodies_granted, disabled, password_hash, \
      failed_logins, first_failure_at, locked_until, created_at";
+
+/// Advisory lock key serialising changes that remove an administrator
+/// ("smevgate admins" in ASCII, truncated to 64 bits).
+const ADMINISTRATORS_LOCK: i64 = 0x736d_6576_6164_6d6e;
 
 const TOKEN_COLUMNS: &str = "id, user_id, label, created_at, expires_at, revoked_at";
 
@@ -215,6 +219,9 @@ impl PgStore {
         let mut client = self.client().await?;
         let tx = begin(&mut client).await?;
         let current = locked_user(&tx, id, expected).await?;
+        if let UserChange::Profile(after) = &change {
+            keep_an_administrator(&tx, &current, Some(after)).await?;
+        }
         let audit = apply_user_change(&tx, &current, &change, &context).await?;
         insert_audit(&tx, &audit).await?;
         let changed = select_user(&*tx, &UserKey::Id(id), "")
@@ -233,6 +240,7 @@ impl PgStore {
         let mut client = self.client().await?;
         let tx = begin(&mut client).await?;
         let current = locked_user(&tx, id, expected).await?;
+        keep_an_administrator(&tx, &current, None).await?;
         tx.execute("DELETE FROM users WHERE id = $1", &[&id])
             .await
             .map_err(StoreError::postgres("deleting user"))?;
@@ -536,6 +544,41 @@ async fn locked_user(tx: &Transaction<'_>, id: i64, expected: i64) -> Result<Sto
         .ok_or_else(|| CabinetStoreError::not_found(kind, id))?;
     CabinetStoreError::check_version(kind, id, expected, current.record.version)?;
     Ok(current)
+}
+
+/// Refuses to turn `current` into `after` (`None`: delete it) when that
+/// leaves no active technical administrator.
+///
+/// Two transactions demoting the last two administrators at once would
+/// each still see the other one under READ COMMITTED; a transaction-scoped
+/// advisory lock taken before counting makes them go one after the other,
+/// and the second one counts after the first committed.
+async fn keep_an_administrator(
+    tx: &Transaction<'_>,
+    current: &StoredUser,
+    after: Option<&User>,
+) -> Result<()> {
+    if !demotes_administrator(&current.record.user, after) {
+        return Ok(());
+    }
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&ADMINISTRATORS_LOCK])
+        .await
+        .map_err(StoreError::postgres("locking administrators"))?;
+    let row = tx
+        .query_one(
+            "SELECT count(*) FROM users WHERE role = 'technical_administrator' \
+             AND NOT disabled AND id <> $1",
+            &[&current.record.id],
+        )
+        .await
+        .map_err(StoreError::postgres("counting administrators"))?;
+    let others: i64 = row
+        .try_get(0)
+        .map_err(StoreError::postgres("reading the administrator count"))?;
+    if others == 0 {
+        return Err(last_administrator(current.record.id));
+    }
+    Ok(())
 }
 
 /// Writes `change` over `current` with the next version; returns its audit entry.

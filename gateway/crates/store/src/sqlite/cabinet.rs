@@ -15,8 +15,8 @@ use time::OffsetDateTime;
 use super::{begin_write, from_micros, to_micros, SqliteStore};
 use crate::cabinet::rows::{corrupt, user_form};
 use crate::cabinet::{
-    AuditFilter, CabinetStoreError, OrganisationRow, StoredUser, UserChange, UserKey, UserRecord,
-    UserRow, UserValues, Versioned, ORGANISATION_ID,
+    demotes_administrator, last_administrator, AuditFilter, CabinetStoreError, OrganisationRow,
+    StoredUser, UserChange, UserKey, UserRecord, UserRow, UserValues, Versioned, ORGANISATION_ID,
 };
 use crate::error::StoreError;
 
@@ -171,6 +171,9 @@ impl SqliteStore {
         self.run(move |conn| {
             let tx = begin_write(conn)?;
             let current = locked_user(&tx, id, expected)?;
+            if let UserChange::Profile(after) = &change {
+                keep_an_administrator(&tx, &current, Some(after))?;
+            }
             let audit = apply_user_change(&tx, &current, &change, &context)?;
             insert_audit(&tx, &audit)?;
             let changed = select_user(&tx, &UserKey::Id(id))?
@@ -190,6 +193,7 @@ impl SqliteStore {
         self.run(move |conn| {
             let tx = begin_write(conn)?;
             let current = locked_user(&tx, id, expected)?;
+            keep_an_administrator(&tx, &current, None)?;
             tx.execute("DELETE FROM users WHERE id = ?1", [id])
                 .map_err(StoreError::sqlite("deleting user"))?;
             let before = Some(snapshot::user(&current.record.user));
@@ -478,6 +482,31 @@ fn locked_user(tx: &Transaction<'_>, id: i64, expected: i64) -> Result<StoredUse
         select_user(tx, &UserKey::Id(id))?.ok_or_else(|| CabinetStoreError::not_found(kind, id))?;
     CabinetStoreError::check_version(kind, id, expected, current.record.version)?;
     Ok(current)
+}
+
+/// Refuses to turn `current` into `after` (`None`: delete it) when that
+/// leaves no active technical administrator. The write transaction
+/// (`BEGIN IMMEDIATE`) keeps every other writer out meanwhile.
+fn keep_an_administrator(
+    tx: &Transaction<'_>,
+    current: &StoredUser,
+    after: Option<&User>,
+) -> Result<()> {
+    if !demotes_administrator(&current.record.user, after) {
+        return Ok(());
+    }
+    let others: i64 = tx
+        .query_row(
+            "SELECT count(*) FROM users WHERE role = 'technical_administrator' \
+             AND disabled = 0 AND id <> ?1",
+            [current.record.id],
+            |row| row.get(0),
+        )
+        .map_err(StoreError::sqlite("counting administrators"))?;
+    if others == 0 {
+        return Err(last_administrator(current.record.id));
+    }
+    Ok(())
 }
 
 /// Writes `change` over `current` with the next version; returns its audit entry.

@@ -3,6 +3,9 @@
 //! the ИС key and passes it through the same path as a SOAP client's
 //! (XSD, signature, routing, store, journal). A repeated key answers the
 //! message sent the first time, never a second one.
+//!
+//! API clients send as the ИС they are bound to and within their message
+//! quota (reserved before the send, given back when it is refused).
 
 use std::cell::RefCell;
 use std::sync::Arc;
@@ -15,6 +18,7 @@ use axum::Extension;
 use cabinet::FieldErrors;
 use exchange::{InformationSystem, SigningIdentity};
 use serde::{Deserialize, Serialize};
+use store::cabinet::QuotaReservation;
 use store::integration::IntegrationRequest;
 use store::{MessageState, StoredMessage};
 
@@ -31,7 +35,8 @@ const SIGNED_ID: &str = "SIGNED_BY_CALLER";
 #[derive(Debug, Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct SendRequestJson {
-    /// Mnemonic of the sending ИС.
+    /// Mnemonic of the sending ИС (an API client bound to an ИС may leave
+    /// it out).
     pub system: String,
     /// The caller's idempotency key.
     pub client_id: String,
@@ -84,12 +89,16 @@ impl RequestJson {
 }
 
 /// `POST /requests`: 201 with the new message, 200 with the message an
-/// earlier request with the same `client_id` produced.
+/// earlier request with the same `client_id` produced. An API client sends
+/// as the ИС it is bound to (`system` may be left out then), only payloads
+/// of its allowed services, and within its message quota: a refused or
+/// failed send gives the reserved message back.
 pub async fn send(
     State(state): State<ApiState>,
     Extension(caller): Extension<Caller>,
-    JsonBody(body): JsonBody<SendRequestJson>,
+    JsonBody(mut body): JsonBody<SendRequestJson>,
 ) -> Result<Response, ApiError> {
+    body.system = sender(&caller, &body.system)?;
     check_form(&body)?;
     let registry = state.node().registry();
     let system = registry
@@ -105,6 +114,21 @@ pub async fn send(
     {
         return answer(&state, StatusCode::OK, &known).await;
     }
+    let reservation = reserve(&state, &caller).await?;
+    let sent = send_new(&state, system, body).await;
+    if let (Err(_), Some((client, period_start))) = (&sent, reservation) {
+        store.release_message(client, period_start).await?;
+    }
+    sent
+}
+
+/// Signs, routes and records a request not seen before.
+async fn send_new(
+    state: &ApiState,
+    system: &InformationSystem,
+    body: SendRequestJson,
+) -> Result<Response, ApiError> {
+    let store = state.store();
     let identity = signing_identity(system)?;
     let message_id = exchange::message_id::generate(state.now());
     let envelope = build_envelope(&identity, &message_id, &body)?;
@@ -131,13 +155,52 @@ pub async fn send(
             .integration_request(&request.system, &request.client_id)
             .await?;
         let first = first.ok_or_else(|| ApiError::Internal("idempotency row vanished".into()))?;
-        return answer(&state, StatusCode::OK, &first).await;
+        return answer(state, StatusCode::OK, &first).await;
     }
-    answer(&state, StatusCode::CREATED, &request).await
+    answer(state, StatusCode::CREATED, &request).await
+}
+
+/// The sending ИС: as asked; for a client bound to an ИС, that ИС (and no
+/// other).
+fn sender(caller: &Caller, asked: &str) -> Result<String, ApiError> {
+    let Some(bound) = caller.client().and_then(|c| c.record.client.system()) else {
+        return Ok(asked.to_owned());
+    };
+    match asked.is_empty() || asked == bound {
+        true => Ok(bound.to_owned()),
+        false => Err(ApiError::SystemNotAllowed {
+            system: asked.to_owned(),
+        }),
+    }
+}
+
+/// One message of a client's quota, reserved for this send; `None` for
+/// users and clients without a quota.
+async fn reserve(
+    state: &ApiState,
+    caller: &Caller,
+) -> Result<Option<(i64, time::OffsetDateTime)>, ApiError> {
+    let Some(client) = caller.client() else {
+        return Ok(None);
+    };
+    let Some(quota) = client.record.client.quota() else {
+        return Ok(None);
+    };
+    let id = client.record.id;
+    match state.store().reserve_message(id, quota, caller.at).await? {
+        QuotaReservation::Reserved { period_start } => Ok(Some((id, period_start))),
+        QuotaReservation::Exhausted { until } => {
+            let seconds = (until - caller.at).as_seconds_f64().ceil().max(1.0);
+            // A period is at most a day long.
+            Err(ApiError::QuotaExhausted {
+                retry_after: seconds as u64,
+            })
+        }
+    }
 }
 
 /// `GET /requests/{id}`: by message id or by client id, among the requests
-/// the caller may see.
+/// the caller may see (a client bound to an ИС sees only that ИС's).
 pub async fn get(
     State(state): State<ApiState>,
     Extension(caller): Extension<Caller>,
@@ -148,7 +211,11 @@ pub async fn get(
     if let Some(by_message) = store.integration_request_by_message(&id).await? {
         candidates.insert(0, by_message);
     }
+    let bound = caller.client().and_then(|c| c.record.client.system());
     for request in candidates {
+        if bound.is_some_and(|system| system != request.system) {
+            continue;
+        }
         let Some(stored) = store.get(&request.message_id).await? else {
             continue;
         };
@@ -201,13 +268,14 @@ fn may_use_payload(state: &ApiState, caller: &Caller, payload: &str) -> bool {
 }
 
 /// Whether the caller works with the ВС `{namespace}root`: by its name or
-/// its namespace in the user's allowed services (administrators with all).
+/// its namespace in the caller's allowed services (administrators with all).
 fn may_use_service(state: &ApiState, caller: &Caller, namespace: &str, root: &str) -> bool {
-    let user = &caller.record.user;
     let registry = state.node().registry();
     match registry.service(namespace, root) {
-        Some(service) => user.may_use_service(&service.name) || user.may_use_service(namespace),
-        None => user.may_use_service(namespace),
+        Some(service) => {
+            caller.may_use_service(&service.name) || caller.may_use_service(namespace)
+        }
+        None => caller.may_use_service(namespace),
     }
 }
 

@@ -237,7 +237,7 @@ pub async fn delete(
 ) -> Result<StatusCode, ApiError> {
     let id = parse_id(&id)?;
     let expected = precondition::if_match(&headers)?;
-    if id == caller.record.id {
+    if id == caller.user()?.id {
         let message = "Нельзя удалить собственную учётную запись";
         return Err(ApiError::bad_parameter("id", message));
     }

@@ -225,7 +225,8 @@ fn success(endpoint: Endpoint) -> (u16, Option<&'static str>) {
         Endpoint::GetRequest => (200, None),
         Endpoint::IssueAccessToken => (200, Some("AccessToken")),
         Endpoint::ListClients => (200, Some("ClientList")),
-        Endpoint::CreateClient | Endpoint::RotateClientSecret => (201, Some("IssuedClient")),
+        Endpoint::CreateClient => (201, Some("IssuedClient")),
+        Endpoint::RotateClientSecret => (200, Some("IssuedClient")),
         Endpoint::GetClient | Endpoint::PutClient => (200, Some("Client")),
         Endpoint::DeleteClient => (204, None),
     }

@@ -52,7 +52,9 @@ fn client_json(extra: Value) -> Value {
 /// Creates a client through the API as the administrator: (id, secret).
 async fn create_client(cabinet: &Cabinet, body: Value) -> (String, String) {
     let admin = cabinet.bearer(Subject::Admin).unwrap();
-    let call = Call::new("POST", format!("{P}/clients")).bearer(admin).json(&body);
+    let call = Call::new("POST", format!("{P}/clients"))
+        .bearer(admin)
+        .json(&body);
     let answer = call.send(cabinet.addr()).await;
     assert_eq!(answer.status, 201, "{}", answer.text);
     let created = answer.json();
@@ -92,7 +94,9 @@ async fn access_token(cabinet: &Cabinet, id: &str, secret: &str) -> String {
 }
 
 async fn send_as(cabinet: &Cabinet, token: &str, body: &Value) -> Answer {
-    let call = Call::new("POST", format!("{P}/requests")).bearer(token).json(body);
+    let call = Call::new("POST", format!("{P}/requests"))
+        .bearer(token)
+        .json(body);
     call.send(cabinet.addr()).await
 }
 
@@ -108,7 +112,10 @@ fn assert_oauth_error(answer: &Answer, status: u16, code: &str) {
 }
 
 async fn pending_messages(cabinet: &Cabinet) -> u64 {
-    let depths = cabinet.store().queue_depths(OffsetDateTime::now_utc()).await;
+    let depths = cabinet
+        .store()
+        .queue_depths(OffsetDateTime::now_utc())
+        .await;
     depths.unwrap().iter().map(|d| d.pending).sum()
 }
 
@@ -127,7 +134,11 @@ async fn token_by_basic_or_body_sends_and_reads_a_request(backend: Backend) {
     let token = issued["access_token"].as_str().unwrap();
     let sent = send_as(&cabinet, token, &echo("client-order-1")).await;
     assert_eq!(sent.status, 201, "{}", sent.text);
-    assert_eq!(sent.json()["system"], CONSUMER, "the bound ИС is the sender");
+    assert_eq!(
+        sent.json()["system"],
+        CONSUMER,
+        "the bound ИС is the sender"
+    );
     let message_id = sent.json()["message_id"].as_str().unwrap().to_owned();
     let stored = cabinet.store().get(&message_id).await.unwrap().unwrap();
     assert_eq!(stored.message.sender, CONSUMER);
@@ -159,13 +170,22 @@ async fn token_wrong_secret_or_unknown_client_is_401_invalid_client(backend: Bac
     let wrong = token_by_basic(&cabinet, &id, stranger.expose(), "").await;
     let unknown = token_by_basic(&cabinet, "999999", &secret, "").await;
     let not_a_number = token_by_body(&cabinet, "abc", &secret).await;
-    let none = form_call("grant_type=client_credentials").send(cabinet.addr()).await;
+    let none = form_call("grant_type=client_credentials")
+        .send(cabinet.addr())
+        .await;
 
     for answer in [&wrong, &unknown, &not_a_number, &none] {
         assert_oauth_error(answer, 401, "invalid_client");
-        assert_eq!(answer.header("www-authenticate"), "Basic realm=\"smevgate\"");
+        assert_eq!(
+            answer.header("www-authenticate"),
+            "Basic realm=\"smevgate\""
+        );
     }
-    assert_eq!(wrong.json()["detail"], unknown.json()["detail"], "not told apart");
+    assert_eq!(
+        wrong.json()["detail"],
+        unknown.json()["detail"],
+        "not told apart"
+    );
 }
 
 #[tokio::test]
@@ -187,11 +207,27 @@ async fn token_bad_grant_scope_or_body_gets_the_rfc_error() {
     let cases = [
         ("grant_type=password", 400, "unsupported_grant_type"),
         ("scope=requests:send", 400, "invalid_request"),
-        ("grant_type=client_credentials&scope=journal:read", 400, "invalid_scope"),
-        ("grant_type=client_credentials&scope=users:manage", 400, "invalid_scope"),
+        (
+            "grant_type=client_credentials&scope=journal:read",
+            400,
+            "invalid_scope",
+        ),
+        (
+            "grant_type=client_credentials&scope=users:manage",
+            400,
+            "invalid_scope",
+        ),
         ("grant_type=client_credentials&scope=", 400, "invalid_scope"),
-        ("grant_type=client_credentials&colour=blue", 400, "invalid_request"),
-        ("grant_type=client_credentials&grant_type=client_credentials", 400, "invalid_request"),
+        (
+            "grant_type=client_credentials&colour=blue",
+            400,
+            "invalid_request",
+        ),
+        (
+            "grant_type=client_credentials&grant_type=client_credentials",
+            400,
+            "invalid_request",
+        ),
     ];
     for (form, status, code) in cases {
         let answer = with_auth(form).send(cabinet.addr()).await;
@@ -252,7 +288,9 @@ async fn token_of_rotated_or_deleted_client_is_401(backend: Backend) {
     assert_eq!(rotated.status, 200, "{}", rotated.text);
     let fresh = rotated.json()["client_secret"].as_str().unwrap().to_owned();
     assert_ne!(fresh, secret);
-    send_as(&cabinet, &old_token, &echo("rot-1")).await.assert_problem(401);
+    send_as(&cabinet, &old_token, &echo("rot-1"))
+        .await
+        .assert_problem(401);
     let old_secret = token_by_basic(&cabinet, &id, &secret, "").await;
     assert_oauth_error(&old_secret, 401, "invalid_client");
     let new_token = access_token(&cabinet, &id, &fresh).await;
@@ -264,7 +302,9 @@ async fn token_of_rotated_or_deleted_client_is_401(backend: Backend) {
         .bearer(&admin)
         .if_match(version);
     assert_eq!(delete.send(cabinet.addr()).await.status, 204);
-    send_as(&cabinet, &new_token, &echo("rot-3")).await.assert_problem(401);
+    send_as(&cabinet, &new_token, &echo("rot-3"))
+        .await
+        .assert_problem(401);
     let gone = token_by_basic(&cabinet, &id, &fresh, "").await;
     assert_oauth_error(&gone, 401, "invalid_client");
 }
@@ -304,8 +344,13 @@ async fn client_without_the_scope_or_on_user_routes_gets_403() {
 
     let send = send_as(&cabinet, &reader, &echo("scope-1")).await;
     send.assert_problem(403);
-    assert_eq!(send.json()["type"], "urn:smevgate:problem:insufficient-scope");
-    assert!(send.header("www-authenticate").contains("insufficient_scope"));
+    assert_eq!(
+        send.json()["type"],
+        "urn:smevgate:problem:insufficient-scope"
+    );
+    assert!(send
+        .header("www-authenticate")
+        .contains("insufficient_scope"));
     for (method, path) in [("GET", "/users"), ("DELETE", "/session"), ("GET", "/audit")] {
         let call = Call::new(method, format!("{P}{path}")).bearer(&reader);
         call.send(cabinet.addr()).await.assert_problem(403);
@@ -318,18 +363,25 @@ async fn client_bound_to_a_system_sends_only_as_it_and_only_its_services() {
     let cabinet = Cabinet::start(Backend::Sqlite).await;
     let (id, secret) = create_client(&cabinet, client_json(json!({}))).await;
     let token = access_token(&cabinet, &id, &secret).await;
-    let (other, other_secret) =
-        create_client(&cabinet, client_json(json!({ "allowed_services": ["other"] }))).await;
+    let (other, other_secret) = create_client(
+        &cabinet,
+        client_json(json!({ "allowed_services": ["other"] })),
+    )
+    .await;
     let other_token = access_token(&cabinet, &other, &other_secret).await;
 
-    let as_provider = json!({ "system": PROVIDER, "client_id": "bind-1", "payload": echo_request() });
+    let as_provider =
+        json!({ "system": PROVIDER, "client_id": "bind-1", "payload": echo_request() });
     let refused = send_as(&cabinet, &token, &as_provider).await;
     let not_allowed = send_as(&cabinet, &other_token, &echo("bind-2")).await;
     let explicit = json!({ "system": CONSUMER, "client_id": "bind-3", "payload": echo_request() });
     let allowed = send_as(&cabinet, &token, &explicit).await;
 
     refused.assert_problem(403);
-    assert_eq!(refused.json()["type"], "urn:smevgate:problem:system-not-allowed");
+    assert_eq!(
+        refused.json()["type"],
+        "urn:smevgate:problem:system-not-allowed"
+    );
     not_allowed.assert_problem(422);
     assert_eq!(not_allowed.problem_fields(), ["payload"]);
     assert_eq!(allowed.status, 201, "{}", allowed.text);
@@ -358,7 +410,11 @@ async fn rate_limit_answers_429_with_retry_after_from_the_bucket(backend: Backen
     assert_eq!(third.json()["type"], "urn:smevgate:problem:rate-limited");
     fourth.assert_problem(429);
     assert_eq!(fourth.header("retry-after"), "10");
-    assert_eq!(fifth.status, 404, "a token again after 30 s: {}", fifth.text);
+    assert_eq!(
+        fifth.status, 404,
+        "a token again after 30 s: {}",
+        fifth.text
+    );
 }
 
 #[tokio::test]
@@ -398,8 +454,15 @@ async fn quota_answers_429_until_the_period_ends_and_refusals_are_free(backend: 
     let retry: i64 = over.header("retry-after").parse().unwrap();
     assert_eq!(retry, (next_hour - now).as_seconds_f64().ceil() as i64);
     assert_eq!(repeat.status, 200, "a repeated key is not a new message");
-    assert_eq!(pending_messages(&cabinet).await, 2, "nothing sent over the quota");
-    let lookup = cabinet.store().integration_requests_by_client("quota-3").await;
+    assert_eq!(
+        pending_messages(&cabinet).await,
+        2,
+        "nothing sent over the quota"
+    );
+    let lookup = cabinet
+        .store()
+        .integration_requests_by_client("quota-3")
+        .await;
     assert!(lookup.unwrap().is_empty());
 
     clock.advance(next_hour - now);
@@ -441,12 +504,20 @@ async fn two_nodes_on_one_postgres_share_tokens_and_the_quota() {
     let over_on_b = send_on(b.addr, "shared-5").await;
 
     assert_eq!(on_a.status, 201, "{}", on_a.text);
-    assert_eq!(on_b.status, 201, "node B verifies node A's token: {}", on_b.text);
+    assert_eq!(
+        on_b.status, 201,
+        "node B verifies node A's token: {}",
+        on_b.text
+    );
     assert_eq!(on_b_again.status, 201, "{}", on_b_again.text);
     over_on_a.assert_problem(429);
     over_on_b.assert_problem(429);
     assert_eq!(pending_messages(&a).await, 3);
-    let from_b = b.node.store().client_by_secret(id.parse().unwrap(), &secret).await;
+    let from_b = b
+        .node
+        .store()
+        .client_by_secret(id.parse().unwrap(), &secret)
+        .await;
     assert!(from_b.unwrap().is_some());
 }
 
@@ -465,7 +536,13 @@ async fn client_admin_routes_validate_version_and_never_show_the_secret() {
     invalid.assert_problem(422);
     assert_eq!(
         invalid.problem_fields(),
-        ["name", "scopes[0]", "ip_allow[0]", "rate.requests", "rate.per"]
+        [
+            "name",
+            "scopes[0]",
+            "ip_allow[0]",
+            "rate.requests",
+            "rate.per"
+        ]
     );
     let unknown = Call::new("POST", &clients)
         .bearer(&admin)
@@ -474,10 +551,16 @@ async fn client_admin_routes_validate_version_and_never_show_the_secret() {
 
     let (id, secret) = create_client(&cabinet, client_json(json!({}))).await;
     let item = format!("{clients}/{id}");
-    let read = Call::new("GET", &item).bearer(&admin).send(cabinet.addr()).await;
+    let read = Call::new("GET", &item)
+        .bearer(&admin)
+        .send(cabinet.addr())
+        .await;
     assert_eq!(read.status, 200);
     assert_eq!(read.header("etag"), "\"1\"");
-    let listed = Call::new("GET", &clients).bearer(&admin).send(cabinet.addr()).await;
+    let listed = Call::new("GET", &clients)
+        .bearer(&admin)
+        .send(cabinet.addr())
+        .await;
     for text in [&read.text, &listed.text] {
         assert!(!text.contains(&secret), "the secret is shown once only");
     }
@@ -504,8 +587,17 @@ async fn client_admin_routes_validate_version_and_never_show_the_secret() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|e| format!("{} by {}", e["action"].as_str().unwrap(), e["actor"].as_str().unwrap()))
+        .map(|e| {
+            format!(
+                "{} by {}",
+                e["action"].as_str().unwrap(),
+                e["actor"].as_str().unwrap()
+            )
+        })
         .collect();
-    assert_eq!(actions, ["api_client.create by admin", "api_client.update by admin"]);
+    assert_eq!(
+        actions,
+        ["api_client.create by admin", "api_client.update by admin"]
+    );
     assert!(!audit.text.contains(&secret));
 }

@@ -1,8 +1,7 @@
 //! A node with a filled-in cabinet: the organisation card, one user per
 //! role, users refused by address and by time, API clients (with every
-//! scope, with a scope no route of the matrix needs... and refused by
-//! address and by time), and a bearer token for each [`Subject`] of the
-//! role matrix.
+//! scope, with `journal:read` only, expired, refused by address and by
+//! time), and a bearer token for each [`Subject`] of the role matrix.
 
 use std::collections::HashMap;
 
@@ -32,8 +31,8 @@ pub enum Subject {
     OutsideWindow,
     /// An API client token with every scope.
     Client,
-    /// An API client token whose only scope no matrix route needs but
-    /// `GET /journal`.
+    /// An API client token with `journal:read` only (not the scopes of the
+    /// requests routes).
     ClientWithoutScope,
     /// An API client token past its expiry.
     ClientExpired,
@@ -68,18 +67,6 @@ impl Subject {
         Subject::ClientOutsideIp,
         Subject::ClientOutsideWindow,
     ];
-
-    /// Whether an API client calls.
-    pub fn is_client(self) -> bool {
-        matches!(
-            self,
-            Subject::Client
-                | Subject::ClientWithoutScope
-                | Subject::ClientExpired
-                | Subject::ClientOutsideIp
-                | Subject::ClientOutsideWindow
-        )
-    }
 }
 
 impl Cabinet {
@@ -113,10 +100,25 @@ impl Cabinet {
         let all: Vec<String> = Scope::ALL.iter().map(|s| s.as_str().to_owned()).collect();
         let clients = [
             (Subject::Client, all.clone(), vec![], None),
-            (Subject::ClientWithoutScope, vec!["journal:read".to_owned()], vec![], None),
+            (
+                Subject::ClientWithoutScope,
+                vec!["journal:read".to_owned()],
+                vec![],
+                None,
+            ),
             (Subject::ClientExpired, all.clone(), vec![], None),
-            (Subject::ClientOutsideIp, all.clone(), vec!["10.0.0.0/8"], None),
-            (Subject::ClientOutsideWindow, all, vec![], Some(night_window(now))),
+            (
+                Subject::ClientOutsideIp,
+                all.clone(),
+                vec!["10.0.0.0/8"],
+                None,
+            ),
+            (
+                Subject::ClientOutsideWindow,
+                all,
+                vec![],
+                Some(night_window(now)),
+            ),
         ];
         for (subject, scopes, ip_allow, window) in clients {
             let form = ClientForm {
@@ -130,7 +132,9 @@ impl Cabinet {
                 Subject::ClientExpired => now - TOKEN_TTL - Duration::minutes(1),
                 _ => now,
             };
-            let token = self.client_token(record.id, &record.client.scopes().clone(), at).await;
+            let token = self
+                .client_token(record.id, &record.client.scopes().clone(), at)
+                .await;
             self.tokens.insert(subject, token);
             if subject == Subject::Client {
                 self.client = (record.id, secret.expose().to_owned());

@@ -163,9 +163,8 @@ pub async fn call_for(
         (_, p) if p.starts_with("/requests") => request_call(cabinet, method, path, seq).await,
         ("POST", "/oauth/token") => {
             let (id, secret) = &cabinet.client;
-            let form = format!(
-                "grant_type=client_credentials&client_id={id}&client_secret={secret}"
-            );
+            let form =
+                format!("grant_type=client_credentials&client_id={id}&client_secret={secret}");
             let call = Call::new(method, "")
                 .header("content-type", "application/x-www-form-urlencoded")
                 .raw(form);

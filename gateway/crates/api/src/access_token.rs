@@ -230,7 +230,11 @@ mod tests {
         let unsigned = format!("{none}.{rest}");
 
         for bad in [unsigned.as_str(), "a.b", "a.b.c.d", "", "..", "x.y.!!"] {
-            assert_eq!(key.verify(bad, T0), Err(TokenRejection::Malformed), "{bad:?}");
+            assert_eq!(
+                key.verify(bad, T0),
+                Err(TokenRejection::Malformed),
+                "{bad:?}"
+            );
         }
     }
 

@@ -300,6 +300,64 @@ mod tests {
         assert_eq!(bearer(&with_authorization("bearer  abc ")), Some("abc"));
     }
 
+    fn caller(subject: Subject) -> Caller {
+        Caller {
+            subject,
+            credential: Credential::ClientToken,
+            presented: String::new(),
+            remote: "192.0.2.1".parse().unwrap(),
+            at: time::macros::datetime!(2024-03-01 10:00 UTC),
+        }
+    }
+
+    fn client_record() -> ClientRecord {
+        let form = cabinet::ClientForm {
+            name: "ИС бухгалтерии".into(),
+            scopes: vec!["requests:send".into()],
+            allowed_services: vec!["echo".into()],
+            ..cabinet::ClientForm::default()
+        };
+        ClientRecord {
+            id: 7,
+            version: 1,
+            client: form.validate().unwrap(),
+            secret_generation: 1,
+            created_at: time::macros::datetime!(2024-03-01 09:00 UTC),
+        }
+    }
+
+    #[test]
+    fn client_caller_audits_as_the_client_and_is_no_user() {
+        let client = caller(Subject::Client(ClientCaller {
+            record: client_record(),
+            scopes: [Scope::RequestsSend].into(),
+        }));
+
+        let context = client.audit_context();
+
+        assert_eq!(context.actor, "client:7");
+        assert_eq!(context.remote, Some("192.0.2.1".parse().unwrap()));
+        assert!(client.user().is_err());
+        assert!(client.may_use_service("echo"));
+        assert!(!client.may_use_service("other"));
+    }
+
+    #[test]
+    fn client_scope_check_allows_only_mapped_actions() {
+        let send: BTreeSet<Scope> = [Scope::RequestsSend].into();
+
+        assert!(check_scope(&send, Access::Requires(Action::SendRequest)).is_ok());
+        assert!(check_scope(&send, Access::Public).is_ok());
+        for refused in [
+            Access::Requires(Action::ReadMessages),
+            Access::Requires(Action::ManageUsers),
+            Access::Authenticated,
+        ] {
+            let error = check_scope(&send, refused).unwrap_err();
+            assert_eq!(error.status(), axum::http::StatusCode::FORBIDDEN);
+        }
+    }
+
     #[test]
     fn bearer_other_scheme_or_empty_is_none() {
         assert_eq!(bearer(&with_authorization("Basic YWJj")), None);

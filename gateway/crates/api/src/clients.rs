@@ -268,7 +268,10 @@ fn not_found(id: &str) -> ApiError {
 }
 
 fn answer(status: StatusCode, record: &ClientRecord) -> Response {
-    with_etag(json(status, &ClientJson::from_record(record)), record.version)
+    with_etag(
+        json(status, &ClientJson::from_record(record)),
+        record.version,
+    )
 }
 
 fn issued(status: StatusCode, secret: &Secret, record: &ClientRecord) -> Response {
@@ -278,6 +281,8 @@ fn issued(status: StatusCode, secret: &Secret, record: &ClientRecord) -> Respons
     };
     let mut response = with_etag(json(status, &body), record.version);
     let no_store = HeaderValue::from_static("no-store");
-    response.headers_mut().insert(header::CACHE_CONTROL, no_store);
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, no_store);
     response
 }

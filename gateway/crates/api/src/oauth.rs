@@ -184,7 +184,12 @@ fn basic_credentials(value: &HeaderValue) -> Option<(String, String)> {
 }
 
 async fn authenticate(state: &ApiState, id: &str, secret: &str) -> Result<ClientRecord, ApiError> {
-    let bad = || oauth(OAuthError::InvalidClient, "Неизвестный клиент или неверный секрет");
+    let bad = || {
+        oauth(
+            OAuthError::InvalidClient,
+            "Неизвестный клиент или неверный секрет",
+        )
+    };
     let Some(id) = id.parse::<i64>().ok().filter(|id| *id > 0) else {
         return Err(bad());
     };
@@ -212,8 +217,14 @@ fn granted_scopes(record: &ClientRecord, asked: Option<&str>) -> Result<BTreeSet
 }
 
 fn is_form(headers: &HeaderMap) -> bool {
-    let value = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
-    let essence = value.unwrap_or_default().split(';').next().unwrap_or_default();
+    let value = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok());
+    let essence = value
+        .unwrap_or_default()
+        .split(';')
+        .next()
+        .unwrap_or_default();
     essence
         .trim()
         .eq_ignore_ascii_case("application/x-www-form-urlencoded")

@@ -85,7 +85,11 @@ fn operation(route: &Route) -> Value {
 /// The scopes that let an API client call a route needing `action`.
 fn scopes_for(action: cabinet::Action) -> Vec<&'static str> {
     let allows = |scope: &Scope| scope.actions().contains(&action);
-    Scope::ALL.iter().filter(|s| allows(s)).map(|s| s.as_str()).collect()
+    Scope::ALL
+        .iter()
+        .filter(|s| allows(s))
+        .map(|s| s.as_str())
+        .collect()
 }
 
 fn responses(route: &Route) -> Value {

@@ -352,9 +352,9 @@ impl ApiError {
                 description,
             } => format!("{element}: {description}"),
             ApiError::OAuth { detail, .. } => detail.clone(),
-            ApiError::ScopeMissing { needed } => format!(
-                "Токену клиента не выдана область доступа для действия {needed}"
-            ),
+            ApiError::ScopeMissing { needed } => {
+                format!("Токену клиента не выдана область доступа для действия {needed}")
+            }
             ApiError::SystemNotAllowed { system } => {
                 format!("Клиент не может действовать от имени ИС {system}")
             }
@@ -491,9 +491,10 @@ impl OAuthError {
             OAuthError::UnauthorizedClient => {
                 ("oauth-unauthorized-client", "Клиенту не выдаются токены")
             }
-            OAuthError::UnsupportedGrantType => {
-                ("oauth-unsupported-grant-type", "Тип гранта не поддерживается")
-            }
+            OAuthError::UnsupportedGrantType => (
+                "oauth-unsupported-grant-type",
+                "Тип гранта не поддерживается",
+            ),
             OAuthError::InvalidScope => ("oauth-invalid-scope", "Недопустимая область доступа"),
         }
     }

@@ -35,7 +35,9 @@ impl RateLimiter {
     /// The whole seconds until a token is there again (at least 1).
     pub fn take(&self, id: i64, limit: RateLimit, now: OffsetDateTime) -> Result<(), u64> {
         let mut buckets = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
-        let bucket = buckets.entry(id).or_insert_with(|| Bucket::full(limit, now));
+        let bucket = buckets
+            .entry(id)
+            .or_insert_with(|| Bucket::full(limit, now));
         bucket.refill(limit, now);
         if bucket.tokens >= 1.0 {
             bucket.tokens -= 1.0;

@@ -272,9 +272,7 @@ fn may_use_payload(state: &ApiState, caller: &Caller, payload: &str) -> bool {
 fn may_use_service(state: &ApiState, caller: &Caller, namespace: &str, root: &str) -> bool {
     let registry = state.node().registry();
     match registry.service(namespace, root) {
-        Some(service) => {
-            caller.may_use_service(&service.name) || caller.may_use_service(namespace)
-        }
+        Some(service) => caller.may_use_service(&service.name) || caller.may_use_service(namespace),
         None => caller.may_use_service(namespace),
     }
 }

@@ -221,7 +221,8 @@ impl ClientForm {
             None => Some(None),
         };
 
-        let (Some(ip_allow), Some(window), Some(rate), Some(quota)) = (ip_allow, window, rate, quota)
+        let (Some(ip_allow), Some(window), Some(rate), Some(quota)) =
+            (ip_allow, window, rate, quota)
         else {
             return Err(errors);
         };

@@ -33,8 +33,8 @@ use time::OffsetDateTime;
 use crate::error::StoreError;
 use crate::Store;
 
-pub use self::clients::{ClientRecord, QuotaReservation, TOKEN_KEY};
 pub(crate) use self::clients::{ClientChange, ClientValues};
+pub use self::clients::{ClientRecord, QuotaReservation, TOKEN_KEY};
 pub use self::credentials::SESSION_TTL;
 pub(crate) use self::rows::{OrganisationRow, StoredUser, UserRow, UserValues};
 

@@ -53,10 +53,17 @@ async fn audit_of(store: &Store, id: i64) -> Vec<AuditAction> {
 }
 
 async fn client_create_update_delete_bump_versions_and_audit(h: &TestStore) {
-    let (secret, created) = h.store.create_client(&form("ИС 1"), &admin()).await.unwrap();
+    let (secret, created) = h
+        .store
+        .create_client(&form("ИС 1"), &admin())
+        .await
+        .unwrap();
     assert_eq!((created.version, created.secret_generation), (1, 1));
     assert_eq!(secret.expose().len(), 43);
-    assert_eq!(h.store.client(created.id).await.unwrap(), Some(created.clone()));
+    assert_eq!(
+        h.store.client(created.id).await.unwrap(),
+        Some(created.clone())
+    );
 
     let renamed = ClientForm {
         disabled: true,
@@ -79,7 +86,10 @@ async fn client_create_update_delete_bump_versions_and_audit(h: &TestStore) {
     let listed = h.store.clients().await.unwrap();
     assert_eq!(listed, [rotated.clone()]);
 
-    h.store.delete_client(created.id, 3, &admin()).await.unwrap();
+    h.store
+        .delete_client(created.id, 3, &admin())
+        .await
+        .unwrap();
     assert_eq!(h.store.client(created.id).await.unwrap(), None);
     assert_eq!(
         audit_of(&h.store, created.id).await,
@@ -116,23 +126,44 @@ async fn client_bad_form_or_stale_version_writes_nothing(h: &TestStore) {
     assert_eq!(errors.fields(), ["name", "scopes[0]"]);
     assert!(h.store.clients().await.unwrap().is_empty());
 
-    let (_, created) = h.store.create_client(&form("ИС 2"), &admin()).await.unwrap();
+    let (_, created) = h
+        .store
+        .create_client(&form("ИС 2"), &admin())
+        .await
+        .unwrap();
     let stale = h
         .store
         .update_client(created.id, &form("ИС 2b"), 7, &admin())
         .await
         .unwrap_err();
     assert!(
-        matches!(stale, CabinetStoreError::Conflict { current: 1, expected: 7, .. }),
+        matches!(
+            stale,
+            CabinetStoreError::Conflict {
+                current: 1,
+                expected: 7,
+                ..
+            }
+        ),
         "{stale:?}"
     );
     let missing = h.store.delete_client(999, 1, &admin()).await.unwrap_err();
-    assert!(matches!(missing, CabinetStoreError::NotFound { .. }), "{missing:?}");
-    assert_eq!(audit_of(&h.store, created.id).await, [AuditAction::ClientCreated]);
+    assert!(
+        matches!(missing, CabinetStoreError::NotFound { .. }),
+        "{missing:?}"
+    );
+    assert_eq!(
+        audit_of(&h.store, created.id).await,
+        [AuditAction::ClientCreated]
+    );
 }
 
 async fn client_secret_matches_only_the_current_secret(h: &TestStore) {
-    let (secret, created) = h.store.create_client(&form("ИС 3"), &admin()).await.unwrap();
+    let (secret, created) = h
+        .store
+        .create_client(&form("ИС 3"), &admin())
+        .await
+        .unwrap();
     let id = created.id;
 
     let found = h.store.client_by_secret(id, secret.expose()).await.unwrap();
@@ -153,21 +184,36 @@ async fn client_secret_matches_only_the_current_secret(h: &TestStore) {
 }
 
 async fn quota_reservations_stop_at_the_limit_until_the_next_period(h: &TestStore) {
-    let (_, client) = h.store.create_client(&form("ИС 4"), &admin()).await.unwrap();
+    let (_, client) = h
+        .store
+        .create_client(&form("ИС 4"), &admin())
+        .await
+        .unwrap();
     let at = T0 + Duration::minutes(10);
 
     for _ in 0..3 {
-        let reserved = h.store.reserve_message(client.id, HOURLY, at).await.unwrap();
+        let reserved = h
+            .store
+            .reserve_message(client.id, HOURLY, at)
+            .await
+            .unwrap();
         assert_eq!(reserved, QuotaReservation::Reserved { period_start: T0 });
     }
-    let refused = h.store.reserve_message(client.id, HOURLY, at).await.unwrap();
+    let refused = h
+        .store
+        .reserve_message(client.id, HOURLY, at)
+        .await
+        .unwrap();
     assert_eq!(
         refused,
         QuotaReservation::Exhausted {
             until: T0 + Duration::hours(1)
         }
     );
-    assert_eq!(h.store.messages_used(client.id, HOURLY, at).await.unwrap(), 3);
+    assert_eq!(
+        h.store.messages_used(client.id, HOURLY, at).await.unwrap(),
+        3
+    );
 
     let next_hour = T0 + Duration::minutes(70);
     let reserved = h.store.reserve_message(client.id, HOURLY, next_hour).await;
@@ -182,15 +228,29 @@ async fn quota_reservations_stop_at_the_limit_until_the_next_period(h: &TestStor
 }
 
 async fn quota_release_gives_a_message_back(h: &TestStore) {
-    let (_, client) = h.store.create_client(&form("ИС 5"), &admin()).await.unwrap();
+    let (_, client) = h
+        .store
+        .create_client(&form("ИС 5"), &admin())
+        .await
+        .unwrap();
     for _ in 0..3 {
-        h.store.reserve_message(client.id, HOURLY, T0).await.unwrap();
+        h.store
+            .reserve_message(client.id, HOURLY, T0)
+            .await
+            .unwrap();
     }
 
     h.store.release_message(client.id, T0).await.unwrap();
 
-    assert_eq!(h.store.messages_used(client.id, HOURLY, T0).await.unwrap(), 2);
-    let again = h.store.reserve_message(client.id, HOURLY, T0).await.unwrap();
+    assert_eq!(
+        h.store.messages_used(client.id, HOURLY, T0).await.unwrap(),
+        2
+    );
+    let again = h
+        .store
+        .reserve_message(client.id, HOURLY, T0)
+        .await
+        .unwrap();
     assert_eq!(again, QuotaReservation::Reserved { period_start: T0 });
     for _ in 0..5 {
         h.store.release_message(client.id, T0).await.unwrap();
@@ -203,7 +263,11 @@ async fn quota_release_gives_a_message_back(h: &TestStore) {
 }
 
 async fn quota_two_nodes_share_one_count(h: &TestStore) {
-    let (_, client) = h.store.create_client(&form("ИС 6"), &admin()).await.unwrap();
+    let (_, client) = h
+        .store
+        .create_client(&form("ИС 6"), &admin())
+        .await
+        .unwrap();
     let quota = MessageQuota {
         messages: 10,
         per: QuotaPeriod::Day,
@@ -230,7 +294,10 @@ async fn quota_two_nodes_share_one_count(h: &TestStore) {
     }
 
     assert_eq!(granted.load(std::sync::atomic::Ordering::SeqCst), 10);
-    assert_eq!(h.store.messages_used(client.id, quota, T0).await.unwrap(), 10);
+    assert_eq!(
+        h.store.messages_used(client.id, quota, T0).await.unwrap(),
+        10
+    );
 }
 
 async fn node_key_first_candidate_wins_for_every_node(h: &TestStore) {
@@ -243,4 +310,26 @@ async fn node_key_first_candidate_wins_for_every_node(h: &TestStore) {
     assert_eq!(second, [1; 32], "the second node reads the stored key");
     let other_name = other.node_key("other", [3; 32], T0).await.unwrap();
     assert_eq!(other_name, [3; 32]);
+}
+
+#[tokio::test]
+async fn sqlite_client_secret_is_stored_only_as_its_hash() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("node.db");
+    let store = Store::open(&format!("sqlite://{}", path.display()))
+        .await
+        .unwrap();
+    let (secret, _) = store.create_client(&form("ИС 7"), &admin()).await.unwrap();
+    let (rotated, _) = store.rotate_client_secret(1, 1, &admin()).await.unwrap();
+
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let stored: String = conn
+        .query_row("SELECT secret_hash FROM api_clients", [], |row| row.get(0))
+        .unwrap();
+
+    let hash = cabinet::SecretHash::of_presented(rotated.expose()).unwrap();
+    assert_eq!(stored, hash.to_hex());
+    for secret in [&secret, &rotated] {
+        assert!(!stored.contains(secret.expose()));
+    }
 }

@@ -78,7 +78,10 @@ impl PgStore {
         })
     }
 
-    pub(crate) async fn stored_client(&self, id: i64) -> Result<Option<(ClientRecord, SecretHash)>> {
+    pub(crate) async fn stored_client(
+        &self,
+        id: i64,
+    ) -> Result<Option<(ClientRecord, SecretHash)>> {
         let db = self.client().await?;
         Ok(select_client(&**db, id, "").await?)
     }
@@ -171,7 +174,11 @@ impl PgStore {
         Ok(())
     }
 
-    pub(crate) async fn messages_used(&self, id: i64, period_start: OffsetDateTime) -> SqlResult<i64> {
+    pub(crate) async fn messages_used(
+        &self,
+        id: i64,
+        period_start: OffsetDateTime,
+    ) -> SqlResult<i64> {
         let db = self.client().await?;
         let row = db
             .query_opt(

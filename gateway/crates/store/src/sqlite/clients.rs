@@ -56,7 +56,10 @@ impl SqliteStore {
         .await
     }
 
-    pub(crate) async fn stored_client(&self, id: i64) -> Result<Option<(ClientRecord, SecretHash)>> {
+    pub(crate) async fn stored_client(
+        &self,
+        id: i64,
+    ) -> Result<Option<(ClientRecord, SecretHash)>> {
         self.run_clients(move |conn| Ok(select_client(conn, id)?))
             .await
     }
@@ -168,7 +171,11 @@ impl SqliteStore {
         .await
     }
 
-    pub(crate) async fn messages_used(&self, id: i64, period_start: OffsetDateTime) -> SqlResult<i64> {
+    pub(crate) async fn messages_used(
+        &self,
+        id: i64,
+        period_start: OffsetDateTime,
+    ) -> SqlResult<i64> {
         self.call(move |conn| usage(conn, id, to_micros(period_start)))
             .await
     }
@@ -370,8 +377,9 @@ fn read_client(row: &Row<'_>) -> rusqlite::Result<RawClient> {
 impl RawClient {
     fn decode(self) -> SqlResult<(ClientRecord, SecretHash)> {
         let [id, version, secret_generation] = self.ids;
-        let hash = SecretHash::from_hex(&self.secret_hash)
-            .ok_or(StoreError::Corrupt { what: "client secret hash" })?;
+        let hash = SecretHash::from_hex(&self.secret_hash).ok_or(StoreError::Corrupt {
+            what: "client secret hash",
+        })?;
         let record = ClientRecord {
             id,
             version,

@@ -13,7 +13,6 @@ mod api {
     pub mod client;
     pub mod fixture;
 }
-#[allow(dead_code)]
 mod common;
 
 use std::sync::Arc;

@@ -84,7 +84,7 @@ async fn client_create_update_delete_bump_versions_and_audit(h: &TestStore) {
         .unwrap();
     assert_eq!((rotated.version, rotated.secret_generation), (3, 2));
     let listed = h.store.clients().await.unwrap();
-    assert_eq!(listed, [rotated.clone()]);
+    assert_eq!(listed, std::slice::from_ref(&rotated));
 
     h.store
         .delete_client(created.id, 3, &admin())

@@ -521,7 +521,7 @@ async fn two_nodes_on_one_postgres_share_tokens_and_the_quota() {
 }
 
 #[tokio::test]
-async fn client_admin_routes_validate_version_and_never_show_the_secret() {
+async fn client_admin_bad_form_or_unknown_field_is_refused() {
     let cabinet = Cabinet::start(Backend::Sqlite).await;
     let admin = cabinet.bearer(Subject::Admin).unwrap().to_owned();
     let clients = format!("{P}/clients");
@@ -547,7 +547,18 @@ async fn client_admin_routes_validate_version_and_never_show_the_secret() {
         .bearer(&admin)
         .json(&json!({ "name": "x", "colour": "blue" }));
     unknown.send(cabinet.addr()).await.assert_problem(400);
+    let listed = Call::new("GET", &clients)
+        .bearer(&admin)
+        .send(cabinet.addr())
+        .await;
+    assert_eq!(listed.json()["items"], json!([]), "nothing was written");
+}
 
+#[tokio::test]
+async fn client_admin_changes_need_the_version_are_audited_and_hide_the_secret() {
+    let cabinet = Cabinet::start(Backend::Sqlite).await;
+    let admin = cabinet.bearer(Subject::Admin).unwrap().to_owned();
+    let clients = format!("{P}/clients");
     let (id, secret) = create_client(&cabinet, client_json(json!({}))).await;
     let item = format!("{clients}/{id}");
     let read = Call::new("GET", &item)

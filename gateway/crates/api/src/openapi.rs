@@ -397,22 +397,10 @@ fn components() -> Value {
         ("expires_at", "string"),
     ];
     let issued = [("token", "object"), ("secret", "string")];
-    let mut client = CLIENT_FORM.to_vec();
-    client.extend([
-        ("client_id", "string"),
-        ("version", "integer"),
-        ("created_at", "string"),
-    ]);
-    let issued_client = [("client", "object"), ("client_secret", "string")];
-    let scopes: Map<String, Value> = Scope::ALL
-        .iter()
-        .map(|s| (s.as_str().to_owned(), json!(s.as_str())))
-        .collect();
-    json!({
+    let mut document = json!({
         "securitySchemes": {
             "bearer": { "type": "http", "scheme": "bearer" },
-            "oauth2": { "type": "oauth2", "flows": { "clientCredentials": {
-                "tokenUrl": format!("{PREFIX}/oauth/token"), "scopes": scopes } } },
+            "oauth2": oauth2_scheme(),
         },
         "schemas": {
             "Problem": object(PROBLEM, &["type", "title", "status", "detail"]),
@@ -432,12 +420,43 @@ fn components() -> Value {
             "AuditList": list_of("Audit"),
             "JournalEntry": object(JOURNAL, &["id", "at", "operation"]),
             "JournalList": list_of("JournalEntry"),
-            "TokenRequest": object(TOKEN_REQUEST, &["grant_type"]),
-            "AccessToken": object(ACCESS_TOKEN, &["access_token", "token_type", "expires_in"]),
-            "ClientForm": object(CLIENT_FORM, &[]),
-            "Client": object(&client, &["client_id", "version", "name", "scopes"]),
-            "ClientList": list_of("Client"),
-            "IssuedClient": object(&issued_client, &["client", "client_secret"]),
         },
-    })
+    });
+    if let Some(schemas) = document["schemas"].as_object_mut() {
+        schemas.extend(client_schemas());
+    }
+    document
+}
+
+/// The OAuth 2.0 client credentials scheme of API clients.
+fn oauth2_scheme() -> Value {
+    let scopes: Map<String, Value> = Scope::ALL
+        .iter()
+        .map(|s| (s.as_str().to_owned(), json!(s.as_str())))
+        .collect();
+    json!({ "type": "oauth2", "flows": { "clientCredentials": {
+        "tokenUrl": format!("{PREFIX}/oauth/token"), "scopes": scopes } } })
+}
+
+/// The schemas of the token endpoint and of `/clients`.
+fn client_schemas() -> Map<String, Value> {
+    let mut client = CLIENT_FORM.to_vec();
+    client.extend([
+        ("client_id", "string"),
+        ("version", "integer"),
+        ("created_at", "string"),
+    ]);
+    let issued = [("client", "object"), ("client_secret", "string")];
+    let schemas = json!({
+        "TokenRequest": object(TOKEN_REQUEST, &["grant_type"]),
+        "AccessToken": object(ACCESS_TOKEN, &["access_token", "token_type", "expires_in"]),
+        "ClientForm": object(CLIENT_FORM, &[]),
+        "Client": object(&client, &["client_id", "version", "name", "scopes"]),
+        "ClientList": list_of("Client"),
+        "IssuedClient": object(&issued, &["client", "client_secret"]),
+    });
+    match schemas {
+        Value::Object(map) => map,
+        _ => Map::new(),
+    }
 }

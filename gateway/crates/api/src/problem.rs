@@ -351,6 +351,18 @@ impl ApiError {
                 element,
                 description,
             } => format!("{element}: {description}"),
+            ApiError::OAuth { .. }
+            | ApiError::ScopeMissing { .. }
+            | ApiError::SystemNotAllowed { .. }
+            | ApiError::RateLimited { .. }
+            | ApiError::QuotaExhausted { .. } => self.client_detail(),
+            ApiError::Internal(_) => "Запрос не выполнен из-за ошибки узла".to_owned(),
+        }
+    }
+
+    /// [`ApiError::detail`] of the API clients' refusals.
+    fn client_detail(&self) -> String {
+        match self {
             ApiError::OAuth { detail, .. } => detail.clone(),
             ApiError::ScopeMissing { needed } => {
                 format!("Токену клиента не выдана область доступа для действия {needed}")
@@ -365,7 +377,7 @@ impl ApiError {
                 "Квота сообщений клиента на текущий период исчерпана; \
                  новый период начнётся через {retry_after} с"
             ),
-            ApiError::Internal(_) => "Запрос не выполнен из-за ошибки узла".to_owned(),
+            _ => String::new(),
         }
     }
 

@@ -17,6 +17,9 @@ use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 use time::{Duration, OffsetDateTime};
 
+// FIXME(#3): the signing key is made once and never rotated. Right is a
+// key id (`kid`) in the header and a second key accepted during rollover.
+
 /// How long an access token lives.
 pub const TOKEN_TTL: Duration = Duration::minutes(10);
 

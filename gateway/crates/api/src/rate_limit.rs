@@ -3,9 +3,13 @@
 //! answers how long until the next token, in whole seconds, for the 429's
 //! `Retry-After`.
 //!
-//! The buckets are per node: behind a load balancer with N nodes a client
-//! gets up to N times its rate. The message quota, which is what must hold
+//! The buckets are per node. The message quota, which is what must hold
 //! exactly, is counted in the shared store instead.
+
+// FIXME(#3): behind a load balancer with N nodes a client gets up to N
+// times its rate, and the bucket of a deleted client stays until the node
+// restarts. Right is a bucket shared through the store (or the balancer
+// pinning a client to a node) and dropping buckets idle for long.
 
 use std::collections::HashMap;
 use std::sync::Mutex;

@@ -176,6 +176,12 @@ fn sender(caller: &Caller, asked: &str) -> Result<String, ApiError> {
 
 /// One message of a client's quota, reserved for this send; `None` for
 /// users and clients without a quota.
+///
+/// FIXME(#3): a send cancelled half-way (the caller hangs up while the
+/// node routes it, and the handler's future is dropped) keeps its
+/// reservation, so the quota errs towards refusing. Right is to settle the
+/// reservation with the integration request row in one transaction and
+/// give back reservations older than a send can take.
 async fn reserve(
     state: &ApiState,
     caller: &Caller,

@@ -225,6 +225,12 @@ async fn quota_reservations_stop_at_the_limit_until_the_next_period(h: &TestStor
     );
     let used = h.store.messages_used(client.id, HOURLY, next_hour).await;
     assert_eq!(used.unwrap(), 1);
+    let past = h.store.messages_used(client.id, HOURLY, at).await;
+    assert_eq!(
+        past.unwrap(),
+        0,
+        "the first message of a period forgets the past ones"
+    );
 }
 
 async fn quota_release_gives_a_message_back(h: &TestStore) {

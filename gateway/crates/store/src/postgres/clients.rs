@@ -149,13 +149,19 @@ impl PgStore {
             .query_opt(RESERVE, &[&id, &period_start, &limit])
             .await
             .map_err(StoreError::postgres("reserving a message"))?;
-        db.execute(
-            "DELETE FROM api_client_usage WHERE client_id = $1 AND period_start < $2",
-            &[&id, &period_start],
-        )
-        .await
-        .map_err(StoreError::postgres("forgetting past periods"))?;
-        Ok(row.is_some())
+        let Some(row) = row else {
+            return Ok(false);
+        };
+        // The first message of a period forgets the periods before it.
+        if row.get::<_, i64>(0) == 1 {
+            db.execute(
+                "DELETE FROM api_client_usage WHERE client_id = $1 AND period_start < $2",
+                &[&id, &period_start],
+            )
+            .await
+            .map_err(StoreError::postgres("forgetting past periods"))?;
+        }
+        Ok(true)
     }
 
     pub(crate) async fn release_message(

@@ -142,11 +142,14 @@ impl SqliteStore {
                 params![id, start],
             )
             .map_err(StoreError::sqlite("reserving a message"))?;
-            tx.execute(
-                "DELETE FROM api_client_usage WHERE client_id = ?1 AND period_start < ?2",
-                params![id, start],
-            )
-            .map_err(StoreError::sqlite("forgetting past periods"))?;
+            if used == 0 {
+                // The first message of a period forgets the periods before it.
+                tx.execute(
+                    "DELETE FROM api_client_usage WHERE client_id = ?1 AND period_start < ?2",
+                    params![id, start],
+                )
+                .map_err(StoreError::sqlite("forgetting past periods"))?;
+            }
             tx.commit()
                 .map_err(StoreError::sqlite("committing a reservation"))?;
             Ok(true)

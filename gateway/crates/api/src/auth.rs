@@ -81,7 +81,7 @@ impl Caller {
     pub fn user(&self) -> Result<&UserRecord, ApiError> {
         match &self.subject {
             Subject::User(record) => Ok(record),
-            Subject::Client(_) => Err(ApiError::ScopeMissing { needed: "user" }),
+            Subject::Client(_) => Err(ApiError::ScopeMissing { needed: None }),
         }
     }
 
@@ -243,10 +243,10 @@ fn check_scope(scopes: &BTreeSet<Scope>, access: Access) -> Result<(), ApiError>
     match access {
         Access::Requires(action) if Scope::allows(scopes, action) => Ok(()),
         Access::Requires(action) => Err(ApiError::ScopeMissing {
-            needed: action.as_str(),
+            needed: Some(action),
         }),
         Access::Public => Ok(()),
-        Access::Authenticated => Err(ApiError::ScopeMissing { needed: "user" }),
+        Access::Authenticated => Err(ApiError::ScopeMissing { needed: None }),
     }
 }
 

@@ -152,10 +152,10 @@ pub enum ApiError {
 
     /// An API client's token has no scope for the route's action (or the
     /// route is for users only).
-    #[error("client lacks scope for {needed}")]
+    #[error("client lacks scope for {needed:?}")]
     ScopeMissing {
-        /// The action the route needs, or `user` for routes of users only.
-        needed: &'static str,
+        /// The action the route needs; `None` for routes of users only.
+        needed: Option<Action>,
     },
 
     /// An API client bound to an ИС asked to act as another one.
@@ -364,8 +364,14 @@ impl ApiError {
     fn client_detail(&self) -> String {
         match self {
             ApiError::OAuth { detail, .. } => detail.clone(),
-            ApiError::ScopeMissing { needed } => {
-                format!("Токену клиента не выдана область доступа для действия {needed}")
+            ApiError::ScopeMissing {
+                needed: Some(action),
+            } => format!(
+                "Токену клиента не выдана область доступа для действия {}",
+                action.as_str()
+            ),
+            ApiError::ScopeMissing { needed: None } => {
+                "Этот адрес доступен только пользователям кабинета, не API-клиентам".to_owned()
             }
             ApiError::SystemNotAllowed { system } => {
                 format!("Клиент не может действовать от имени ИС {system}")

@@ -12,6 +12,7 @@
 mod api {
     pub mod client;
     pub mod fixture;
+    pub mod matrix;
 }
 mod common;
 
@@ -19,6 +20,7 @@ use std::sync::Arc;
 
 use api::client::{Answer, Call};
 use api::fixture::{Cabinet, Subject};
+use api::matrix::{expected, MATRIX};
 use base64::Engine;
 use common::own_node::StepClock;
 use serde_json::{json, Value};
@@ -611,4 +613,32 @@ async fn client_admin_changes_need_the_version_are_audited_and_hide_the_secret()
         ["api_client.create by admin", "api_client.update by admin"]
     );
     assert!(!audit.text.contains(&secret));
+}
+
+#[test]
+fn openapi_scopes_of_each_route_agree_with_the_client_matrix() {
+    let document = ::api::openapi::document();
+    for row in MATRIX {
+        let (method, path, ..) = *row;
+        let operation = &document["paths"][format!("{P}{path}")][method.to_lowercase()];
+        let scopes: Vec<&str> = match operation["x-scopes"].as_array() {
+            Some(listed) => listed.iter().map(|s| s.as_str().unwrap()).collect(),
+            None => vec![],
+        };
+        let public = operation["security"] == json!([]);
+        let full = expected(row, Subject::Client) < 400;
+        let journal_only = expected(row, Subject::ClientWithoutScope) < 400;
+
+        assert_eq!(full, public || !scopes.is_empty(), "{method} {path}");
+        assert_eq!(
+            journal_only,
+            public || scopes.contains(&"journal:read"),
+            "{method} {path}"
+        );
+    }
+    let flows = &document["components"]["securitySchemes"]["oauth2"]["flows"];
+    assert_eq!(
+        flows["clientCredentials"]["tokenUrl"],
+        format!("{P}/oauth/token")
+    );
 }

@@ -61,6 +61,13 @@ pub(crate) struct ClientValues {
     pub disabled: bool,
 }
 
+/// An administrative change to one client.
+#[derive(Debug, Clone)]
+pub(crate) enum ClientChange {
+    Profile(Box<ApiClient>),
+    Secret(SecretHash),
+}
+
 // === impl ClientValues ===
 
 impl ClientValues {
@@ -335,13 +342,6 @@ impl Store {
         };
         key_of_hex(&text).ok_or_else(|| corrupt("node key"))
     }
-}
-
-/// An administrative change to one client.
-#[derive(Debug, Clone)]
-pub(crate) enum ClientChange {
-    Profile(Box<ApiClient>),
-    Secret(SecretHash),
 }
 
 /// `a == b` in time independent of where they differ.

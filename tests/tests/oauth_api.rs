@@ -337,6 +337,25 @@ async fn client_disabled_or_outside_its_network_gets_no_token() {
 }
 
 #[tokio::test]
+async fn token_of_a_client_disabled_since_is_refused_at_once() {
+    let cabinet = Cabinet::start(Backend::Sqlite).await;
+    let (id, secret) = create_client(&cabinet, client_json(json!({}))).await;
+    let token = access_token(&cabinet, &id, &secret).await;
+    let admin = cabinet.bearer(Subject::Admin).unwrap();
+
+    let disable = Call::new("PUT", format!("{P}/clients/{id}"))
+        .bearer(admin)
+        .if_match(1)
+        .json(&client_json(json!({ "disabled": true })));
+    assert_eq!(disable.send(cabinet.addr()).await.status, 200);
+    let refused = send_as(&cabinet, &token, &echo("disabled-1")).await;
+
+    refused.assert_problem(403);
+    assert_eq!(refused.json()["detail"], "Учётная запись отключена");
+    assert_eq!(pending_messages(&cabinet).await, 0);
+}
+
+#[tokio::test]
 async fn client_without_the_scope_or_on_user_routes_gets_403() {
     let cabinet = Cabinet::start(Backend::Sqlite).await;
     let (id, secret) = create_client(&cabinet, client_json(json!({}))).await;

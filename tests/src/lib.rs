@@ -46,6 +46,8 @@ pub struct NodeOptions {
     pub backend: Backend,
     /// Pin the node's clock; the system clock when `None`.
     pub clock: Option<OffsetDateTime>,
+    /// A clock the test controls (over `clock`), e.g. one it moves forward.
+    pub clock_source: Option<exchange::SharedClock>,
     /// Exchange rules.
     pub settings: exchange::Settings,
     /// Envelope limits.
@@ -106,6 +108,7 @@ impl NodeOptions {
         NodeOptions {
             backend,
             clock: None,
+            clock_source: None,
             settings: exchange::Settings {
                 node_id: "test-node".to_owned(),
                 ..exchange::Settings::default()
@@ -131,9 +134,10 @@ impl TestNode {
     /// When the store cannot be opened (PostgreSQL down included).
     pub async fn start_with(options: NodeOptions) -> TestNode {
         let (store, dir, pg_schema, owns_schema) = open_store(&options).await;
-        let clock: exchange::SharedClock = match options.clock {
-            Some(at) => Arc::new(exchange::FixedClock(at)),
-            None => Arc::new(exchange::SystemClock),
+        let clock: exchange::SharedClock = match (&options.clock_source, options.clock) {
+            (Some(source), _) => Arc::clone(source),
+            (None, Some(at)) => Arc::new(exchange::FixedClock(at)),
+            (None, None) => Arc::new(exchange::SystemClock),
         };
         let key = gost::SigningKey::generate(gost::ParamSet::CryptoProA);
         let cert = gost::self_signed(&key, "smevgate test node", None, 30);

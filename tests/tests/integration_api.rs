@@ -210,3 +210,93 @@ async fn get_finds_a_request_by_message_id_and_by_client_id() {
     assert!(body["sent_at"].is_string());
     unknown.assert_problem(404);
 }
+
+/// Pending messages in every queue of the node.
+async fn pending_messages(cabinet: &Cabinet) -> u64 {
+    let now = OffsetDateTime::now_utc();
+    let depths = cabinet.store().queue_depths(now).await.unwrap();
+    depths.iter().map(|d| d.pending).sum()
+}
+
+async fn concurrent_identical_requests_make_one_message(backend: Backend) {
+    let cabinet = Cabinet::start(backend).await;
+    let body = echo_body("order-race");
+
+    let posts = (0..8).map(|_| post_request(&cabinet, Subject::Operator, &body));
+    let answers = futures_util::future::join_all(posts).await;
+
+    let created = answers.iter().filter(|a| a.status == 201).count();
+    let repeated = answers.iter().filter(|a| a.status == 200).count();
+    assert_eq!((created, repeated), (1, 7), "{:?}", statuses(&answers));
+    let ids: std::collections::BTreeSet<String> = answers
+        .iter()
+        .map(|a| a.json()["message_id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(ids.len(), 1, "{ids:?}");
+    assert_eq!(pending_messages(&cabinet).await, 1);
+}
+
+#[tokio::test]
+async fn concurrent_identical_requests_make_one_message_sqlite() {
+    concurrent_identical_requests_make_one_message(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn concurrent_identical_requests_make_one_message_postgres() {
+    concurrent_identical_requests_make_one_message(Backend::Postgres).await;
+}
+
+#[tokio::test]
+async fn key_recorded_before_a_stop_routes_its_own_message_id_once() {
+    let cabinet = Cabinet::start(Backend::Sqlite).await;
+    // A node stopped between recording the key and queueing its message.
+    let message_id = smevgate_tests::message_id(OffsetDateTime::now_utc());
+    let orphan = store::integration::IntegrationRequest {
+        system: CONSUMER.to_owned(),
+        client_id: "order-stopped".to_owned(),
+        message_id: message_id.clone(),
+        created_at: OffsetDateTime::now_utc(),
+        sent_by: "operator".to_owned(),
+        remote: None,
+    };
+    assert!(cabinet
+        .store()
+        .record_integration_request(orphan)
+        .await
+        .unwrap());
+
+    let retried = post_request(&cabinet, Subject::Operator, &echo_body("order-stopped")).await;
+    let again = post_request(&cabinet, Subject::Operator, &echo_body("order-stopped")).await;
+
+    assert_eq!(retried.status, 200, "{}", retried.text);
+    assert_eq!(retried.json()["message_id"], message_id.as_str());
+    assert_eq!(again.json()["message_id"], message_id.as_str());
+    assert_eq!(pending_messages(&cabinet).await, 1);
+    assert!(provider_takes(&cabinet).await.contains(&message_id));
+}
+
+#[tokio::test]
+async fn refused_request_frees_its_client_id_for_a_corrected_retry() {
+    let cabinet = Cabinet::start(Backend::Sqlite).await;
+    let wrong = json!({
+        "system": CONSUMER, "client_id": "order-fixed",
+        "payload": format!(r#"<q:EchoRequest xmlns:q="{ECHO_NS}"><q:Unknown/></q:EchoRequest>"#),
+    });
+
+    let refused = post_request(&cabinet, Subject::Operator, &wrong).await;
+    let corrected = post_request(&cabinet, Subject::Operator, &echo_body("order-fixed")).await;
+
+    refused.assert_problem(422);
+    assert_eq!(
+        refused.json()["smev_fault"],
+        "InvalidContent",
+        "{}",
+        refused.text
+    );
+    assert_eq!(corrected.status, 201, "{}", corrected.text);
+    assert_eq!(pending_messages(&cabinet).await, 1);
+}
+
+fn statuses(answers: &[Answer]) -> Vec<u16> {
+    answers.iter().map(|a| a.status).collect()
+}

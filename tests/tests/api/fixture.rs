@@ -1,11 +1,13 @@
 //! A node with a filled-in cabinet: the organisation card, one user per
-//! role, users refused by address and by time, and a bearer token for each
-//! [`Subject`] of the role matrix.
+//! role, users refused by address and by time, API clients (with every
+//! scope, with `journal:read` only, expired, refused by address and by
+//! time), and a bearer token for each [`Subject`] of the role matrix.
 
 use std::collections::HashMap;
 
+use api::access_token::{Claims, TokenKey, TOKEN_TTL};
 use cabinet::audit::AuditContext;
-use cabinet::{OrganisationForm, UserForm, WindowForm};
+use cabinet::{ClientForm, OrganisationForm, RateForm, Scope, UserForm, WindowForm};
 use serde_json::{json, Value};
 use smevgate_tests::{Backend, NodeOptions, TestNode};
 use store::cabinet::UserRecord;
@@ -27,6 +29,17 @@ pub enum Subject {
     RevokedToken,
     OutsideIp,
     OutsideWindow,
+    /// An API client token with every scope.
+    Client,
+    /// An API client token with `journal:read` only (not the scopes of the
+    /// requests routes).
+    ClientWithoutScope,
+    /// An API client token past its expiry.
+    ClientExpired,
+    /// An API client whose address list leaves 127.0.0.1 out.
+    ClientOutsideIp,
+    /// An API client outside its time window.
+    ClientOutsideWindow,
 }
 
 /// A node with its cabinet users and their tokens.
@@ -34,10 +47,12 @@ pub struct Cabinet {
     pub node: TestNode,
     pub ids: HashMap<&'static str, i64>,
     tokens: HashMap<Subject, String>,
+    /// The `client_id` and secret of the matrix's API client.
+    pub client: (i64, String),
 }
 
 impl Subject {
-    pub const ALL: [Subject; 8] = [
+    pub const ALL: [Subject; 13] = [
         Subject::Admin,
         Subject::Operator,
         Subject::Auditor,
@@ -46,6 +61,11 @@ impl Subject {
         Subject::RevokedToken,
         Subject::OutsideIp,
         Subject::OutsideWindow,
+        Subject::Client,
+        Subject::ClientWithoutScope,
+        Subject::ClientExpired,
+        Subject::ClientOutsideIp,
+        Subject::ClientOutsideWindow,
     ];
 }
 
@@ -67,10 +87,89 @@ impl Cabinet {
             node,
             ids: HashMap::new(),
             tokens: HashMap::new(),
+            client: (0, String::new()),
         };
         cabinet.add_users().await;
         cabinet.add_tokens().await;
+        cabinet.add_clients().await;
         cabinet
+    }
+
+    async fn add_clients(&mut self) {
+        let now = OffsetDateTime::now_utc();
+        let all: Vec<String> = Scope::ALL.iter().map(|s| s.as_str().to_owned()).collect();
+        let clients = [
+            (Subject::Client, all.clone(), vec![], None),
+            (
+                Subject::ClientWithoutScope,
+                vec!["journal:read".to_owned()],
+                vec![],
+                None,
+            ),
+            (Subject::ClientExpired, all.clone(), vec![], None),
+            (
+                Subject::ClientOutsideIp,
+                all.clone(),
+                vec!["10.0.0.0/8"],
+                None,
+            ),
+            (
+                Subject::ClientOutsideWindow,
+                all,
+                vec![],
+                Some(night_window(now)),
+            ),
+        ];
+        for (subject, scopes, ip_allow, window) in clients {
+            let form = ClientForm {
+                scopes,
+                ip_allow: ip_allow.into_iter().map(str::to_owned).collect(),
+                window,
+                ..client_form(&format!("{subject:?}"))
+            };
+            let (secret, record) = self.create_client(&form).await;
+            let at = match subject {
+                Subject::ClientExpired => now - TOKEN_TTL - Duration::minutes(1),
+                _ => now,
+            };
+            let token = self
+                .client_token(record.id, &record.client.scopes().clone(), at)
+                .await;
+            self.tokens.insert(subject, token);
+            if subject == Subject::Client {
+                self.client = (record.id, secret.expose().to_owned());
+            }
+        }
+    }
+
+    /// Creates an API client through the store (as `setup`).
+    pub async fn create_client(
+        &self,
+        form: &ClientForm,
+    ) -> (cabinet::Secret, store::cabinet::ClientRecord) {
+        let created = self.store().create_client(form, &setup_context()).await;
+        created.unwrap_or_else(|e| panic!("client {}: {e}", form.name))
+    }
+
+    /// An access token of client `id` issued at `at` (generation 1), signed
+    /// with the node's key as `POST /oauth/token` would.
+    pub async fn client_token(
+        &self,
+        id: i64,
+        scopes: &std::collections::BTreeSet<Scope>,
+        at: OffsetDateTime,
+    ) -> String {
+        let candidate = cabinet::secret::random_key().expect("randomness");
+        let store = self.store();
+        let key = store.node_key(store::cabinet::TOKEN_KEY, candidate, at);
+        let key = TokenKey::new(key.await.expect("token key"));
+        key.sign(&Claims {
+            client_id: id,
+            generation: 1,
+            scopes: scopes.clone(),
+            issued_at: at,
+            expires_at: at + TOKEN_TTL,
+        })
     }
 
     async fn add_users(&mut self) {
@@ -249,6 +348,22 @@ pub fn user_form(login: &str, role: &str) -> UserForm {
         role: role.to_owned(),
         allowed_services: vec!["echo".to_owned()],
         ..UserForm::default()
+    }
+}
+
+/// A client bound to the consumer ИС, for the echo service, sending fast.
+pub fn client_form(name: &str) -> ClientForm {
+    ClientForm {
+        name: name.to_owned(),
+        system: Some(smevgate_tests::CONSUMER.to_owned()),
+        scopes: vec!["requests:send".to_owned(), "requests:read".to_owned()],
+        allowed_services: vec!["echo".to_owned()],
+        rate: Some(RateForm {
+            requests: 1000,
+            per: "second".to_owned(),
+            burst: 1000,
+        }),
+        ..ClientForm::default()
     }
 }
 

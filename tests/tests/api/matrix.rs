@@ -1,6 +1,6 @@
 //! The role matrix: every route of the API against every [`Subject`], each
 //! with a request that would succeed for a permitted caller, and the exact
-//! status each subject must get.
+//! status each subject must get: users by role, API clients by scope.
 
 use serde_json::json;
 use time::OffsetDateTime;
@@ -50,16 +50,37 @@ pub const MATRIX: &[(&str, &str, u16, u16, u16)] = &[
     ("GET", "/requests/{id}", 200, 200, 200),
     ("GET", "/responses/{id}", 200, 200, 200),
     ("GET", "/status", 200, 200, 200),
+    ("POST", "/oauth/token", 200, 200, 200),
+    ("GET", "/clients", 200, 403, 403),
+    ("POST", "/clients", 201, 403, 403),
+    ("GET", "/clients/{id}", 200, 403, 403),
+    ("PUT", "/clients/{id}", 200, 403, 403),
+    ("DELETE", "/clients/{id}", 204, 403, 403),
+    ("POST", "/clients/{id}/secret", 200, 403, 403),
     ("GET", "/openapi.json", 200, 200, 200),
 ];
 
+/// The routes API clients may call: (method, path, client with every
+/// scope, client with `journal:read` only). Every other non-public route
+/// answers clients 403.
+pub const CLIENT_MATRIX: &[(&str, &str, u16, u16)] = &[
+    ("POST", "/requests", 201, 403),
+    ("GET", "/requests", 200, 403),
+    ("GET", "/requests/{id}", 200, 403),
+    ("GET", "/responses/{id}", 200, 403),
+    ("GET", "/journal", 200, 200),
+];
+
 /// Routes anyone may call without a token.
-const PUBLIC: [&str; 2] = ["/session", "/openapi.json"];
+const PUBLIC: [&str; 3] = ["/session", "/openapi.json", "/oauth/token"];
 
 /// The status `subject` must get on a matrix row.
 pub fn expected(row: &(&str, &str, u16, u16, u16), subject: Subject) -> u16 {
     let (method, path, admin, operator, auditor) = *row;
     let public = method != "DELETE" && PUBLIC.contains(&path);
+    let client_row = CLIENT_MATRIX
+        .iter()
+        .find(|(m, p, ..)| (*m, *p) == (method, path));
     match subject {
         Subject::Admin => admin,
         Subject::Operator => operator,
@@ -67,6 +88,10 @@ pub fn expected(row: &(&str, &str, u16, u16, u16), subject: Subject) -> u16 {
         _ if public => admin,
         Subject::NoToken | Subject::ExpiredToken | Subject::RevokedToken => 401,
         Subject::OutsideIp | Subject::OutsideWindow => 403,
+        Subject::ClientExpired => 401,
+        Subject::ClientOutsideIp | Subject::ClientOutsideWindow => 403,
+        Subject::Client => client_row.map_or(403, |row| row.2),
+        Subject::ClientWithoutScope => client_row.map_or(403, |row| row.3),
     }
 }
 
@@ -144,6 +169,16 @@ pub async fn call_for(
             request_call(cabinet, method, path, seq).await
         }
         (_, "/requests") if method == "POST" => request_call(cabinet, method, path, seq).await,
+        ("POST", "/oauth/token") => {
+            let (id, secret) = &cabinet.client;
+            let form =
+                format!("grant_type=client_credentials&client_id={id}&client_secret={secret}");
+            let call = Call::new(method, "")
+                .header("content-type", "application/x-www-form-urlencoded")
+                .raw(form);
+            (path.to_owned(), call)
+        }
+        (_, p) if p.starts_with("/clients") => client_call(cabinet, method, path, seq).await,
         _ => (
             path.replace("{id}", &target.to_string()),
             Call::new(method, ""),
@@ -284,6 +319,36 @@ async fn request_call(
     let recorded = cabinet.store().record_integration_request(request).await;
     assert!(recorded.unwrap());
     (path.replace("{id}", &message_id), Call::new(method, ""))
+}
+
+/// A request for a `/clients` row, on a client made for it through the
+/// store (never the matrix's own clients).
+async fn client_call(
+    cabinet: &Cabinet,
+    method: &'static str,
+    path: &str,
+    seq: usize,
+) -> (String, Call) {
+    let form = super::fixture::client_form(&format!("Клиент матрицы {seq}"));
+    let body = json!({
+        "name": form.name, "system": form.system, "scopes": form.scopes,
+        "allowed_services": form.allowed_services,
+    });
+    if path == "/clients" {
+        let call = Call::new(method, "");
+        return match method {
+            "POST" => (path.to_owned(), call.json(&body)),
+            _ => (path.to_owned(), call),
+        };
+    }
+    let (_, victim) = cabinet.create_client(&form).await;
+    let path = path.replace("{id}", &victim.id.to_string());
+    let call = Call::new(method, "");
+    match method {
+        "PUT" => (path, call.if_match(1).json(&body)),
+        "DELETE" => (path, call.if_match(1)),
+        _ => (path, call),
+    }
 }
 
 fn service_json(form: &cabinet::ServiceForm) -> serde_json::Value {

@@ -83,7 +83,12 @@ fn is_json(value: Option<&HeaderValue>) -> bool {
     essence.eq_ignore_ascii_case("application/json")
 }
 
-async fn read_limited(body: Body) -> Result<axum::body::Bytes, ApiError> {
+/// The body, up to [`MAX_BODY_BYTES`].
+///
+/// # Errors
+/// [`ApiError::PayloadTooLarge`] over the limit, [`ApiError::MalformedBody`]
+/// when it cannot be read.
+pub(crate) async fn read_limited(body: Body) -> Result<axum::body::Bytes, ApiError> {
     let limited = http_body_util::Limited::new(body, MAX_BODY_BYTES);
     match http_body_util::BodyExt::collect(limited).await {
         Ok(collected) => Ok(collected.to_bytes()),

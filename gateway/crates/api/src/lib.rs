@@ -11,7 +11,9 @@
 //!    path or method is answered by [`problem::ApiError`] (404/405).
 //! 2. The guard ([`auth`]) finds the bearer's session or API token, checks
 //!    the user's address and time window against the peer and the node
-//!    clock, then the role against the route's [`cabinet::Action`].
+//!    clock, then the role against the route's [`cabinet::Action`]. An API
+//!    client's access token ([`access_token`]) is verified instead, then the
+//!    client's address, window, scopes and request rate ([`rate_limit`]).
 //! 3. The handler reads its body ([`body::JsonBody`]: content type, size,
 //!    unknown fields), calls the store and answers JSON.
 //! 4. Every failure becomes one problem+json answer in
@@ -28,23 +30,31 @@
 //!   and `ETag`, RFC 3339 times.
 //! - [`session`], [`organisation`], [`users`], [`tokens`], [`audit`],
 //!   [`journal`], [`systems`], [`services`], [`requests`], [`responses`],
-//!   [`status`] — one module per resource: its JSON types and handlers.
+//!   [`status`], [`clients`] — one module per resource: its JSON types and
+//!   handlers.
 //! - [`login_limit`] — failed logins per address (429 on `POST /session`).
+//! - [`oauth`] — `POST /oauth/token`, the client credentials grant;
+//!   [`access_token`] — the signed tokens it issues; [`rate_limit`] — the
+//!   clients' token buckets.
 //! - [`openapi`] — the OpenAPI 3.1 document.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod access_token;
 pub mod audit;
 pub mod auth;
 pub mod body;
+pub mod clients;
 pub mod instant;
 pub mod journal;
 pub mod login_limit;
+pub mod oauth;
 pub mod openapi;
 pub mod organisation;
 pub mod precondition;
 pub mod problem;
+pub mod rate_limit;
 pub mod requests;
 pub mod responses;
 pub mod routes;

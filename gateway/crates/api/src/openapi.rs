@@ -4,7 +4,7 @@
 
 use axum::http::StatusCode;
 use axum::response::Response;
-use cabinet::{permits, Role};
+use cabinet::{permits, Role, Scope};
 use serde_json::{json, Map, Value};
 
 use crate::body::json as json_answer;
@@ -54,6 +54,13 @@ fn operation(route: &Route) -> Value {
             "content": { "application/json": { "schema": { "$ref": schema_ref(schema) } } }
         });
     }
+    if route.endpoint == Endpoint::IssueAccessToken {
+        op["requestBody"] = json!({
+            "required": true,
+            "content": { "application/x-www-form-urlencoded": {
+                "schema": { "$ref": schema_ref("TokenRequest") } } }
+        });
+    }
     match route.access {
         Access::Public => op["security"] = json!([]),
         Access::Authenticated => {}
@@ -65,9 +72,24 @@ fn operation(route: &Route) -> Value {
                 .collect();
             op["x-required-action"] = json!(action.as_str());
             op["x-roles"] = json!(roles);
+            let scopes = scopes_for(action);
+            if !scopes.is_empty() {
+                op["x-scopes"] = json!(scopes);
+                op["security"] = json!([{ "bearer": [] }, { "oauth2": scopes }]);
+            }
         }
     }
     op
+}
+
+/// The scopes that let an API client call a route needing `action`.
+fn scopes_for(action: cabinet::Action) -> Vec<&'static str> {
+    let allows = |scope: &Scope| scope.actions().contains(&action);
+    Scope::ALL
+        .iter()
+        .filter(|s| allows(s))
+        .map(|s| s.as_str())
+        .collect()
 }
 
 fn responses(route: &Route) -> Value {
@@ -103,6 +125,14 @@ fn failures(route: &Route) -> Vec<u16> {
     }
     if matches!(route.endpoint, Endpoint::PutUser | Endpoint::DeleteUser) {
         codes.push(409);
+    }
+    if route.endpoint == Endpoint::IssueAccessToken {
+        codes.extend([400, 401, 413, 415]);
+    }
+    if let Access::Requires(action) = route.access {
+        if !scopes_for(action).is_empty() {
+            codes.push(429);
+        }
     }
     let queried = matches!(
         route.endpoint,
@@ -209,6 +239,12 @@ fn success(endpoint: Endpoint) -> (u16, Option<&'static str>) {
         Endpoint::SendRequest => (201, None),
         Endpoint::GetRequest => (200, None),
         Endpoint::ListRequests | Endpoint::GetResponses | Endpoint::NodeStatus => (200, None),
+        Endpoint::IssueAccessToken => (200, Some("AccessToken")),
+        Endpoint::ListClients => (200, Some("ClientList")),
+        Endpoint::CreateClient => (201, Some("IssuedClient")),
+        Endpoint::RotateClientSecret => (200, Some("IssuedClient")),
+        Endpoint::GetClient | Endpoint::PutClient => (200, Some("Client")),
+        Endpoint::DeleteClient => (204, None),
     }
 }
 
@@ -220,6 +256,7 @@ fn request_schema(endpoint: Endpoint) -> Option<&'static str> {
         Endpoint::CreateUser | Endpoint::PutUser => Some("UserForm"),
         Endpoint::SetPassword => Some("Password"),
         Endpoint::IssueToken => Some("NewToken"),
+        Endpoint::CreateClient | Endpoint::PutClient => Some("ClientForm"),
         _ => None,
     }
 }
@@ -318,6 +355,33 @@ const JOURNAL: &[(&str, &str)] = &[
     ("detail", "string"),
 ];
 
+/// Fields of the API client form.
+const CLIENT_FORM: &[(&str, &str)] = &[
+    ("name", "string"),
+    ("system", "string"),
+    ("scopes", "array"),
+    ("allowed_services", "array"),
+    ("ip_allow", "array"),
+    ("window", "object"),
+    ("rate", "object"),
+    ("quota", "object"),
+    ("disabled", "boolean"),
+];
+
+const TOKEN_REQUEST: &[(&str, &str)] = &[
+    ("grant_type", "string"),
+    ("scope", "string"),
+    ("client_id", "string"),
+    ("client_secret", "string"),
+];
+
+const ACCESS_TOKEN: &[(&str, &str)] = &[
+    ("access_token", "string"),
+    ("token_type", "string"),
+    ("expires_in", "integer"),
+    ("scope", "string"),
+];
+
 const PROBLEM: &[(&str, &str)] = &[
     ("type", "string"),
     ("title", "string"),
@@ -326,6 +390,7 @@ const PROBLEM: &[(&str, &str)] = &[
     ("errors", "array"),
     ("expected_version", "integer"),
     ("current_version", "integer"),
+    ("error", "string"),
 ];
 
 fn components() -> Value {
@@ -344,8 +409,11 @@ fn components() -> Value {
         ("expires_at", "string"),
     ];
     let issued = [("token", "object"), ("secret", "string")];
-    json!({
-        "securitySchemes": { "bearer": { "type": "http", "scheme": "bearer" } },
+    let mut document = json!({
+        "securitySchemes": {
+            "bearer": { "type": "http", "scheme": "bearer" },
+            "oauth2": oauth2_scheme(),
+        },
         "schemas": {
             "Problem": object(PROBLEM, &["type", "title", "status", "detail"]),
             "Login": object(&[("login", "string"), ("password", "string")], &["login", "password"]),
@@ -365,5 +433,42 @@ fn components() -> Value {
             "JournalEntry": object(JOURNAL, &["id", "at", "operation"]),
             "JournalList": list_of("JournalEntry"),
         },
-    })
+    });
+    if let Some(schemas) = document["schemas"].as_object_mut() {
+        schemas.extend(client_schemas());
+    }
+    document
+}
+
+/// The OAuth 2.0 client credentials scheme of API clients.
+fn oauth2_scheme() -> Value {
+    let scopes: Map<String, Value> = Scope::ALL
+        .iter()
+        .map(|s| (s.as_str().to_owned(), json!(s.as_str())))
+        .collect();
+    json!({ "type": "oauth2", "flows": { "clientCredentials": {
+        "tokenUrl": format!("{PREFIX}/oauth/token"), "scopes": scopes } } })
+}
+
+/// The schemas of the token endpoint and of `/clients`.
+fn client_schemas() -> Map<String, Value> {
+    let mut client = CLIENT_FORM.to_vec();
+    client.extend([
+        ("client_id", "string"),
+        ("version", "integer"),
+        ("created_at", "string"),
+    ]);
+    let issued = [("client", "object"), ("client_secret", "string")];
+    let schemas = json!({
+        "TokenRequest": object(TOKEN_REQUEST, &["grant_type"]),
+        "AccessToken": object(ACCESS_TOKEN, &["access_token", "token_type", "expires_in"]),
+        "ClientForm": object(CLIENT_FORM, &[]),
+        "Client": object(&client, &["client_id", "version", "name", "scopes"]),
+        "ClientList": list_of("Client"),
+        "IssuedClient": object(&issued, &["client", "client_secret"]),
+    });
+    match schemas {
+        Value::Object(map) => map,
+        _ => Map::new(),
+    }
 }

@@ -155,9 +155,68 @@ pub enum ApiError {
         description: String,
     },
 
+    /// The token endpoint refused (RFC 6749 §5.2); `error` is the RFC's
+    /// error code, also in the problem body.
+    #[error("oauth {}: {detail}", error.code())]
+    OAuth {
+        /// The RFC 6749 error.
+        error: OAuthError,
+        /// What was wrong, in Russian.
+        detail: String,
+    },
+
+    /// An API client's token has no scope for the route's action (or the
+    /// route is for users only).
+    #[error("client lacks scope for {needed:?}")]
+    ScopeMissing {
+        /// The action the route needs; `None` for routes of users only.
+        needed: Option<Action>,
+    },
+
+    /// An API client bound to an ИС asked to act as another one.
+    #[error("client may not act as {system}")]
+    SystemNotAllowed {
+        /// The ИС asked for.
+        system: String,
+    },
+
+    /// The client called faster than its rate.
+    #[error("rate limited, retry after {retry_after} s")]
+    RateLimited {
+        /// Whole seconds until the next call is accepted.
+        retry_after: u64,
+    },
+
+    /// The client sent its quota of messages for this period.
+    #[error("message quota used up, retry after {retry_after} s")]
+    QuotaExhausted {
+        /// Whole seconds until the next period starts.
+        retry_after: u64,
+    },
+
     /// The node failed; the cause goes to the log, not to the caller.
     #[error("internal: {0}")]
     Internal(String),
+}
+
+/// The errors of the token endpoint: RFC 6749 §5.2 codes, and the body
+/// refusals the endpoint shares with the rest of the API.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OAuthError {
+    /// A parameter missing, repeated, unknown or malformed.
+    InvalidRequest,
+    /// The body is not `application/x-www-form-urlencoded` (415).
+    UnsupportedMediaType,
+    /// The body is over the limit (413).
+    PayloadTooLarge,
+    /// Unknown client, wrong secret, or no client authentication (401).
+    InvalidClient,
+    /// The client may not get tokens now (disabled, address, time).
+    UnauthorizedClient,
+    /// A grant other than `client_credentials`.
+    UnsupportedGrantType,
+    /// A scope unknown or beyond the client's.
+    InvalidScope,
 }
 
 /// The problem+json body.
@@ -176,6 +235,9 @@ struct Problem {
     current_version: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     smev_fault: Option<String>,
+    /// The RFC 6749 §5.2 error code of token endpoint refusals.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<&'static str>,
 }
 
 /// One bad field in a problem body.
@@ -212,6 +274,13 @@ impl ApiError {
             ApiError::Refused { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
             ApiError::PreconditionFailed { .. } => StatusCode::PRECONDITION_FAILED,
+            ApiError::OAuth { error, .. } => error.status(),
+            ApiError::ScopeMissing { .. } | ApiError::SystemNotAllowed { .. } => {
+                StatusCode::FORBIDDEN
+            }
+            ApiError::RateLimited { .. } | ApiError::QuotaExhausted { .. } => {
+                StatusCode::TOO_MANY_REQUESTS
+            }
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -244,6 +313,11 @@ impl ApiError {
             ApiError::PreconditionFailed { .. } => ("conflict", "Объект уже изменён"),
             ApiError::CannotSign { .. } => ("cannot-sign", "ИС не может подписывать"),
             ApiError::Refused { .. } => ("smev-fault", "Запрос отклонён узлом СМЭВ"),
+            ApiError::OAuth { error, .. } => error.slug_and_title(),
+            ApiError::ScopeMissing { .. } => ("insufficient-scope", "Недостаточно прав клиента"),
+            ApiError::SystemNotAllowed { .. } => ("system-not-allowed", "Чужая ИС"),
+            ApiError::RateLimited { .. } => ("rate-limited", "Слишком частые запросы"),
+            ApiError::QuotaExhausted { .. } => ("quota-exhausted", "Исчерпана квота сообщений"),
             ApiError::Internal(_) => ("internal", "Внутренняя ошибка узла"),
         }
     }
@@ -307,7 +381,39 @@ impl ApiError {
                 element,
                 description,
             } => format!("{element}: {description}"),
+            ApiError::OAuth { .. }
+            | ApiError::ScopeMissing { .. }
+            | ApiError::SystemNotAllowed { .. }
+            | ApiError::RateLimited { .. }
+            | ApiError::QuotaExhausted { .. } => self.client_detail(),
             ApiError::Internal(_) => "Запрос не выполнен из-за ошибки узла".to_owned(),
+        }
+    }
+
+    /// [`ApiError::detail`] of the API clients' refusals.
+    fn client_detail(&self) -> String {
+        match self {
+            ApiError::OAuth { detail, .. } => detail.clone(),
+            ApiError::ScopeMissing {
+                needed: Some(action),
+            } => format!(
+                "Токену клиента не выдана область доступа для действия {}",
+                action.as_str()
+            ),
+            ApiError::ScopeMissing { needed: None } => {
+                "Этот адрес доступен только пользователям кабинета, не API-клиентам".to_owned()
+            }
+            ApiError::SystemNotAllowed { system } => {
+                format!("Клиент не может действовать от имени ИС {system}")
+            }
+            ApiError::RateLimited { retry_after } => {
+                format!("Превышена частота запросов клиента; повторите через {retry_after} с")
+            }
+            ApiError::QuotaExhausted { retry_after } => format!(
+                "Квота сообщений клиента на текущий период исчерпана; \
+                 новый период начнётся через {retry_after} с"
+            ),
+            _ => String::new(),
         }
     }
 
@@ -339,6 +445,10 @@ impl ApiError {
             current_version: versions.1,
             smev_fault: match self {
                 ApiError::Refused { element, .. } => Some(element.clone()),
+                _ => None,
+            },
+            error: match self {
+                ApiError::OAuth { error, .. } => Some(error.code()),
                 _ => None,
             },
         }
@@ -376,9 +486,68 @@ impl IntoResponse for ApiError {
             ApiError::PreconditionFailed { current, .. } => {
                 headers.insert(header::ETAG, precondition::etag(*current));
             }
+            ApiError::OAuth { error, .. } => {
+                headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+                if *error == OAuthError::InvalidClient {
+                    let challenge = HeaderValue::from_static("Basic realm=\"smevgate\"");
+                    headers.insert(header::WWW_AUTHENTICATE, challenge);
+                }
+            }
+            ApiError::ScopeMissing { .. } => {
+                let challenge = HeaderValue::from_static("Bearer error=\"insufficient_scope\"");
+                headers.insert(header::WWW_AUTHENTICATE, challenge);
+            }
+            ApiError::RateLimited { retry_after } | ApiError::QuotaExhausted { retry_after } => {
+                headers.insert(header::RETRY_AFTER, HeaderValue::from(*retry_after));
+            }
             _ => {}
         }
         response
+    }
+}
+
+// === impl OAuthError ===
+
+impl OAuthError {
+    /// The RFC 6749 §5.2 `error` code.
+    pub fn code(self) -> &'static str {
+        match self {
+            OAuthError::InvalidRequest
+            | OAuthError::UnsupportedMediaType
+            | OAuthError::PayloadTooLarge => "invalid_request",
+            OAuthError::InvalidClient => "invalid_client",
+            OAuthError::UnauthorizedClient => "unauthorized_client",
+            OAuthError::UnsupportedGrantType => "unsupported_grant_type",
+            OAuthError::InvalidScope => "invalid_scope",
+        }
+    }
+
+    fn status(self) -> StatusCode {
+        match self {
+            OAuthError::InvalidClient => StatusCode::UNAUTHORIZED,
+            OAuthError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            OAuthError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            _ => StatusCode::BAD_REQUEST,
+        }
+    }
+
+    fn slug_and_title(self) -> (&'static str, &'static str) {
+        match self {
+            OAuthError::InvalidRequest => ("oauth-invalid-request", "Неверный запрос токена"),
+            OAuthError::UnsupportedMediaType => {
+                ("unsupported-media-type", "Неверный тип содержимого")
+            }
+            OAuthError::PayloadTooLarge => ("payload-too-large", "Слишком большой запрос"),
+            OAuthError::InvalidClient => ("oauth-invalid-client", "Клиент не опознан"),
+            OAuthError::UnauthorizedClient => {
+                ("oauth-unauthorized-client", "Клиенту не выдаются токены")
+            }
+            OAuthError::UnsupportedGrantType => (
+                "oauth-unsupported-grant-type",
+                "Тип гранта не поддерживается",
+            ),
+            OAuthError::InvalidScope => ("oauth-invalid-scope", "Недопустимая область доступа"),
+        }
     }
 }
 
@@ -420,6 +589,7 @@ fn kind_title(kind: ObjectKind) -> &'static str {
         ObjectKind::InformationSystem => "Информационная система",
         ObjectKind::Certificate => "Сертификат",
         ObjectKind::Service => "Вид сведений",
+        ObjectKind::ApiClient => "API-клиент",
     }
 }
 

@@ -9,6 +9,9 @@
 //! (exclusive) RFC 3339 instants, `status` (interaction status), `service`
 //! (name or `{namespace}root`), `limit` (1 to 500, 50 by default) and the
 //! `cursor` a previous page answered as `next`.
+//!
+//! API clients send as the ИС they are bound to and within their message
+//! quota (reserved before the send, given back when it is refused).
 
 use std::cell::RefCell;
 use std::sync::Arc;
@@ -22,6 +25,7 @@ use base64::Engine;
 use cabinet::FieldErrors;
 use exchange::{InformationSystem, SigningIdentity};
 use serde::{Deserialize, Serialize};
+use store::cabinet::QuotaReservation;
 use store::integration::{IntegrationRequest, RequestCursor, RequestFilter, RequestSummary};
 use store::{MessageState, PayloadName, StoredMessage};
 
@@ -35,6 +39,13 @@ use crate::state::ApiState;
 /// `Id` of the signed `SenderProvidedRequestData`.
 const SIGNED_ID: &str = "SIGNED_BY_CALLER";
 
+/// The fault element of a message id stored before.
+const ALREADY_SENT: &str = "MessageIsAlreadySent";
+
+/// Age past which a recorded key whose message was never stored belongs to
+/// no request still on its way (a send takes seconds at most).
+const ABANDONED_AFTER: time::Duration = time::Duration::minutes(5);
+
 /// Requests one page holds unless `limit` says otherwise.
 pub const DEFAULT_LIMIT: u32 = 50;
 
@@ -45,7 +56,8 @@ pub const MAX_LIMIT: u32 = 500;
 #[derive(Debug, Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct SendRequestJson {
-    /// Mnemonic of the sending ИС.
+    /// Mnemonic of the sending ИС (an API client bound to an ИС may leave
+    /// it out).
     pub system: String,
     /// The caller's idempotency key.
     pub client_id: String,
@@ -190,12 +202,22 @@ impl RequestQuery {
 }
 
 /// `POST /requests`: 201 with the new message, 200 with the message an
-/// earlier request with the same `client_id` produced.
+/// earlier request with the same `client_id` produced. An API client sends
+/// as the ИС it is bound to (`system` may be left out then), only payloads
+/// of its allowed services, and within its message quota: a refused or
+/// failed send, or a repeat, gives the reserved message back.
+///
+/// The key is recorded, with the message id it will carry, before the
+/// node routes the message, so two identical requests racing each other,
+/// or a retry after the node stopped half-way, route that one message id:
+/// the store refuses a second message with it, and at most one message
+/// ever exists per key.
 pub async fn send(
     State(state): State<ApiState>,
     Extension(caller): Extension<Caller>,
-    JsonBody(body): JsonBody<SendRequestJson>,
+    JsonBody(mut body): JsonBody<SendRequestJson>,
 ) -> Result<Response, ApiError> {
+    body.system = sender(&caller, &body.system)?;
     check_form(&body)?;
     let registry = state.node().registry();
     let system = registry
@@ -209,11 +231,105 @@ pub async fn send(
         .integration_request(&body.system, &body.client_id)
         .await?
     {
-        return answer(&state, StatusCode::OK, &known).await;
+        return repeat(&state, system, &known, &body).await;
     }
+    let reservation = reserve(&state, &caller).await?;
+    let sent = send_new(&state, &caller, system, &body).await;
+    let consumed = matches!(sent, Ok(Sent::New(_)));
+    if let (false, Some((client, period_start))) = (consumed, reservation) {
+        store.release_message(client, period_start).await?;
+    }
+    sent.map(Sent::into_response)
+}
+
+/// What a send came to.
+enum Sent {
+    /// A new message (201).
+    New(Response),
+    /// The message of an earlier request with the same key (200).
+    Repeat(Response),
+}
+
+// === impl Sent ===
+
+impl Sent {
+    fn into_response(self) -> Response {
+        match self {
+            Sent::New(response) | Sent::Repeat(response) => response,
+        }
+    }
+}
+
+/// Records the key with a fresh message id, then routes the message; a
+/// refusal frees the key again, so nothing half-written is left.
+async fn send_new(
+    state: &ApiState,
+    caller: &Caller,
+    system: &InformationSystem,
+    body: &SendRequestJson,
+) -> Result<Sent, ApiError> {
+    let store = state.store();
     let identity = signing_identity(system)?;
     let message_id = exchange::message_id::generate(state.now());
-    let envelope = build_envelope(&identity, &message_id, &body)?;
+    let request = record_of(body, message_id, caller, state.now());
+    if !store.record_integration_request(request.clone()).await? {
+        // A concurrent request with the same key recorded it first.
+        let first = store
+            .integration_request(&request.system, &request.client_id)
+            .await?;
+        let first = first.ok_or_else(|| ApiError::Internal("idempotency row vanished".into()))?;
+        return repeat(state, system, &first, body).await.map(Sent::Repeat);
+    }
+    if let Err(error) = route(state, &identity, &request.message_id, body).await {
+        let key = (&request.system, &request.client_id, &request.message_id);
+        store
+            .forget_integration_request(key.0, key.1, key.2)
+            .await?;
+        return Err(error);
+    }
+    answer(state, StatusCode::CREATED, &request)
+        .await
+        .map(Sent::New)
+}
+
+/// The answer to a key seen before: the message it became. When that
+/// message is not stored yet (the first request is still on its way, or
+/// the node stopped between recording the key and queueing), the same
+/// message id is routed again. A refusal then frees a key older than
+/// [`ABANDONED_AFTER`], which no request still on its way can hold.
+async fn repeat(
+    state: &ApiState,
+    system: &InformationSystem,
+    known: &IntegrationRequest,
+    body: &SendRequestJson,
+) -> Result<Response, ApiError> {
+    if state.store().get(&known.message_id).await?.is_none() {
+        let identity = signing_identity(system)?;
+        if let Err(error) = route(state, &identity, &known.message_id, body).await {
+            let abandoned = known.created_at + ABANDONED_AFTER < state.now();
+            if abandoned {
+                let key = (&known.system, &known.client_id, &known.message_id);
+                state
+                    .store()
+                    .forget_integration_request(key.0, key.1, key.2)
+                    .await?;
+            }
+            return Err(error);
+        }
+    }
+    answer(state, StatusCode::OK, known).await
+}
+
+/// Builds and signs the SendRequest with `message_id` and hands it to the
+/// node. `MessageIsAlreadySent` means an earlier attempt with this id got
+/// through: the message is there, which is what was asked.
+async fn route(
+    state: &ApiState,
+    identity: &SigningIdentity,
+    message_id: &str,
+    body: &SendRequestJson,
+) -> Result<(), ApiError> {
+    let envelope = build_envelope(identity, message_id, body)?;
     let reply = state
         .node_arc()
         .handle_soap(
@@ -222,23 +338,60 @@ pub async fn send(
             Some("urn:SendRequest"),
         )
         .await;
-    if reply.status != 200 {
-        return Err(refused(&reply));
+    let stored = reply.status == 200 || reply.fault.as_deref() == Some(ALREADY_SENT);
+    match stored {
+        true => Ok(()),
+        false => Err(refused(&reply)),
     }
-    let request = record_of(body, message_id, &caller, state.now());
-    if !store.record_integration_request(request.clone()).await? {
-        // A concurrent identical request was recorded first: its message wins.
-        let first = store
-            .integration_request(&request.system, &request.client_id)
-            .await?;
-        let first = first.ok_or_else(|| ApiError::Internal("idempotency row vanished".into()))?;
-        return answer(&state, StatusCode::OK, &first).await;
+}
+
+/// The sending ИС: as asked; for a client bound to an ИС, that ИС (and no
+/// other).
+fn sender(caller: &Caller, asked: &str) -> Result<String, ApiError> {
+    let Some(bound) = caller.client().and_then(|c| c.record.client.system()) else {
+        return Ok(asked.to_owned());
+    };
+    match asked.is_empty() || asked == bound {
+        true => Ok(bound.to_owned()),
+        false => Err(ApiError::SystemNotAllowed {
+            system: asked.to_owned(),
+        }),
     }
-    answer(&state, StatusCode::CREATED, &request).await
+}
+
+/// One message of a client's quota, reserved for this send; `None` for
+/// users and clients without a quota.
+///
+/// FIXME(#3): a send cancelled half-way (the caller hangs up while the
+/// node routes it, and the handler's future is dropped) keeps its
+/// reservation, so the quota errs towards refusing. Right is to settle the
+/// reservation with the integration request row in one transaction and
+/// give back reservations older than a send can take.
+async fn reserve(
+    state: &ApiState,
+    caller: &Caller,
+) -> Result<Option<(i64, time::OffsetDateTime)>, ApiError> {
+    let Some(client) = caller.client() else {
+        return Ok(None);
+    };
+    let Some(quota) = client.record.client.quota() else {
+        return Ok(None);
+    };
+    let id = client.record.id;
+    match state.store().reserve_message(id, quota, caller.at).await? {
+        QuotaReservation::Reserved { period_start } => Ok(Some((id, period_start))),
+        QuotaReservation::Exhausted { until } => {
+            let seconds = (until - caller.at).as_seconds_f64().ceil().max(1.0);
+            // A period is at most a day long.
+            Err(ApiError::QuotaExhausted {
+                retry_after: seconds as u64,
+            })
+        }
+    }
 }
 
 /// `GET /requests/{id}`: by message id or by client id, among the requests
-/// the caller may see.
+/// the caller may see (a client bound to an ИС sees only that ИС's).
 pub async fn get(
     State(state): State<ApiState>,
     Extension(caller): Extension<Caller>,
@@ -286,7 +439,11 @@ pub(crate) async fn find_visible(
     if let Some(by_message) = store.integration_request_by_message(id).await? {
         candidates.insert(0, by_message);
     }
+    let bound = caller.client().and_then(|c| c.record.client.system());
     for request in candidates {
+        if bound.is_some_and(|system| system != request.system) {
+            continue;
+        }
         let Some(stored) = store.get(&request.message_id).await? else {
             continue;
         };
@@ -359,17 +516,17 @@ fn decode_cursor(text: &str) -> Option<RequestCursor> {
 /// The row recording a sent request: its key, its message, who sent it
 /// from which address, and when.
 fn record_of(
-    body: SendRequestJson,
+    body: &SendRequestJson,
     message_id: String,
     caller: &Caller,
     now: time::OffsetDateTime,
 ) -> IntegrationRequest {
     IntegrationRequest {
-        system: body.system,
-        client_id: body.client_id,
+        system: body.system.clone(),
+        client_id: body.client_id.clone(),
         message_id,
         created_at: now,
-        sent_by: caller.record.user.login().to_owned(),
+        sent_by: caller.audit_context().actor,
         remote: Some(caller.remote),
     }
 }
@@ -415,18 +572,12 @@ fn may_use_payload(state: &ApiState, caller: &Caller, payload: &str) -> bool {
 }
 
 /// Whether the caller works with the ВС `{namespace}root`: by its name or
-/// its namespace in the user's allowed services (administrators with all).
-pub(crate) fn may_use_service(
-    state: &ApiState,
-    caller: &Caller,
-    namespace: &str,
-    root: &str,
-) -> bool {
-    let user = &caller.record.user;
+/// its namespace in the caller's allowed services (administrators with all).
+fn may_use_service(state: &ApiState, caller: &Caller, namespace: &str, root: &str) -> bool {
     let registry = state.node().registry();
     match registry.service(namespace, root) {
-        Some(service) => user.may_use_service(&service.name) || user.may_use_service(namespace),
-        None => user.may_use_service(namespace),
+        Some(service) => caller.may_use_service(&service.name) || caller.may_use_service(namespace),
+        None => caller.may_use_service(namespace),
     }
 }
 

@@ -98,7 +98,7 @@ pub async fn get(
         .store()
         .received_responses(&request.message_id)
         .await?;
-    let bodies = caller.record.user.may(Action::ReadMessageBodies);
+    let bodies = caller.may(Action::ReadMessageBodies);
     let answer = ResponsesJson {
         message_id: request.message_id,
         client_id: request.client_id,

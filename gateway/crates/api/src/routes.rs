@@ -12,8 +12,8 @@ use cabinet::Action;
 use crate::problem::ApiError;
 use crate::state::ApiState;
 use crate::{
-    audit, auth, journal, openapi, organisation, requests, responses, services, session, status,
-    systems, tokens, users,
+    audit, auth, clients, journal, oauth, openapi, organisation, requests, responses, services,
+    session, status, systems, tokens, users,
 };
 
 /// Prefix of every API path.
@@ -37,9 +37,11 @@ pub enum Verb {
 pub enum Access {
     /// Anyone, without a token.
     Public,
-    /// Any user with a valid token, from an allowed address and time.
+    /// Any user with a valid token, from an allowed address and time (no
+    /// API client).
     Authenticated,
-    /// As [`Access::Authenticated`], and the user's role permits the action.
+    /// As [`Access::Authenticated`], and the user's role permits the action;
+    /// or an API client whose token has a scope that allows it.
     Requires(Action),
 }
 
@@ -116,6 +118,20 @@ pub enum Endpoint {
     GetResponses,
     /// The node's status: version, store, queues, last error, uptime.
     NodeStatus,
+    /// An API client's access token (OAuth2 client credentials).
+    IssueAccessToken,
+    /// Every API client.
+    ListClients,
+    /// Create an API client.
+    CreateClient,
+    /// One API client.
+    GetClient,
+    /// Replace an API client.
+    PutClient,
+    /// Remove an API client.
+    DeleteClient,
+    /// Replace an API client's secret.
+    RotateClientSecret,
 }
 
 /// One route: method and path (under [`PREFIX`]), what it does, who may.
@@ -376,6 +392,55 @@ pub const ROUTES: &[Route] = &[
         "Статус запроса по идентификатору сообщения или client_id",
     ),
     route(
+        Verb::Post,
+        "/oauth/token",
+        Endpoint::IssueAccessToken,
+        Access::Public,
+        "Токен доступа API-клиента (OAuth 2.0 client credentials)",
+    ),
+    route(
+        Verb::Get,
+        "/clients",
+        Endpoint::ListClients,
+        Access::Requires(Action::ManageApiClients),
+        "API-клиенты",
+    ),
+    route(
+        Verb::Post,
+        "/clients",
+        Endpoint::CreateClient,
+        Access::Requires(Action::ManageApiClients),
+        "Создать API-клиента (секрет показывается один раз)",
+    ),
+    route(
+        Verb::Get,
+        "/clients/{id}",
+        Endpoint::GetClient,
+        Access::Requires(Action::ManageApiClients),
+        "API-клиент",
+    ),
+    route(
+        Verb::Put,
+        "/clients/{id}",
+        Endpoint::PutClient,
+        Access::Requires(Action::ManageApiClients),
+        "Изменить API-клиента",
+    ),
+    route(
+        Verb::Delete,
+        "/clients/{id}",
+        Endpoint::DeleteClient,
+        Access::Requires(Action::ManageApiClients),
+        "Удалить API-клиента",
+    ),
+    route(
+        Verb::Post,
+        "/clients/{id}/secret",
+        Endpoint::RotateClientSecret,
+        Access::Requires(Action::ManageApiClients),
+        "Выпустить новый секрет API-клиента (показывается один раз)",
+    ),
+    route(
         Verb::Get,
         "/responses/{id}",
         Endpoint::GetResponses,
@@ -463,6 +528,13 @@ impl Endpoint {
             Endpoint::ListRequests => on(filter, requests::list),
             Endpoint::GetResponses => on(filter, responses::get),
             Endpoint::NodeStatus => on(filter, status::get),
+            Endpoint::IssueAccessToken => on(filter, oauth::token),
+            Endpoint::ListClients => on(filter, clients::list),
+            Endpoint::CreateClient => on(filter, clients::create),
+            Endpoint::GetClient => on(filter, clients::get),
+            Endpoint::PutClient => on(filter, clients::put),
+            Endpoint::DeleteClient => on(filter, clients::delete),
+            Endpoint::RotateClientSecret => on(filter, clients::rotate_secret),
         }
     }
 }

@@ -1,11 +1,18 @@
 //! What every handler shares: the node (store, settings), the clock the
-//! API reads "now" from, the lock-out policy for logins and the failed
-//! logins counted per address.
+//! API reads "now" from, the lock-out policy for logins, and the clients'
+//! side of things: the access-token key (read from the store once) and the
+//! per-node rate buckets.
 
 use std::sync::Arc;
 
 use cabinet::LockoutPolicy;
+use store::cabinet::TOKEN_KEY;
 use time::OffsetDateTime;
+use tokio::sync::OnceCell;
+
+use crate::access_token::TokenKey;
+use crate::problem::ApiError;
+use crate::rate_limit::RateLimiter;
 
 use crate::login_limit::{LoginLimitPolicy, LoginLimiter};
 
@@ -16,6 +23,14 @@ pub struct ApiState {
     clock: exchange::SharedClock,
     lockout: LockoutPolicy,
     login_limit: Arc<LoginLimiter>,
+    clients: Arc<ClientShared>,
+}
+
+/// The API clients' state of this node.
+#[derive(Default)]
+struct ClientShared {
+    token_key: OnceCell<TokenKey>,
+    rates: RateLimiter,
 }
 
 // === impl ApiState ===
@@ -34,6 +49,7 @@ impl ApiState {
             clock,
             lockout: LockoutPolicy::default(),
             login_limit: Arc::new(LoginLimiter::new(LoginLimitPolicy::default())),
+            clients: Arc::default(),
         }
     }
 
@@ -79,5 +95,25 @@ impl ApiState {
     /// The lock-out policy for logins.
     pub fn lockout(&self) -> &LockoutPolicy {
         &self.lockout
+    }
+
+    /// The key access tokens are signed with: the one in the store, made
+    /// there by the first node that needed it.
+    ///
+    /// # Errors
+    /// [`ApiError::Internal`] when the store or the randomness fails.
+    pub async fn token_key(&self) -> Result<&TokenKey, ApiError> {
+        let load = || async {
+            let candidate = cabinet::secret::random_key()
+                .map_err(|e| ApiError::Internal(format!("token key: {e}")))?;
+            let bytes = self.store().node_key(TOKEN_KEY, candidate, self.now());
+            Ok::<_, ApiError>(TokenKey::new(bytes.await?))
+        };
+        self.clients.token_key.get_or_try_init(load).await
+    }
+
+    /// This node's rate buckets of API clients.
+    pub fn rates(&self) -> &RateLimiter {
+        &self.clients.rates
     }
 }

@@ -82,7 +82,7 @@ pub async fn list(
     Extension(caller): Extension<Caller>,
     QueryParams(query): QueryParams<TokenQuery>,
 ) -> Result<Response, ApiError> {
-    let user_id = query.user_id.unwrap_or(caller.record.id);
+    let user_id = query.user_id.unwrap_or(caller.user()?.id);
     let tokens = state.store().api_tokens(user_id).await?;
     let items = tokens.iter().map(TokenJson::from_token).collect();
     Ok(json(StatusCode::OK, &ListJson { items }))
@@ -98,7 +98,7 @@ pub async fn issue(
         None => None,
         Some(text) => Some(future_instant(text, caller.at)?),
     };
-    let user_id = body.user_id.unwrap_or(caller.record.id);
+    let user_id = body.user_id.unwrap_or(caller.user()?.id);
     let context = caller.audit_context();
     let store = state.store();
     let (secret, token) = store

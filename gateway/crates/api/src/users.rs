@@ -224,11 +224,8 @@ pub async fn put(
     Ok(answer(StatusCode::OK, &record))
 }
 
-/// `DELETE /users/{id}`: needs `If-Match`; nobody deletes themselves.
-///
-/// FIXME(#3): an administrator may still demote or disable the last
-/// technical administrator through `PUT`; only `smevgate admin
-/// create-user` gets the cabinet back then. The store should refuse it.
+/// `DELETE /users/{id}`: needs `If-Match`; nobody deletes themselves, and
+/// the store refuses to remove the last technical administrator (409).
 pub async fn delete(
     State(state): State<ApiState>,
     Extension(caller): Extension<Caller>,
@@ -237,7 +234,7 @@ pub async fn delete(
 ) -> Result<StatusCode, ApiError> {
     let id = parse_id(&id)?;
     let expected = precondition::if_match(&headers)?;
-    if id == caller.record.id {
+    if id == caller.user()?.id {
         let message = "Нельзя удалить собственную учётную запись";
         return Err(ApiError::bad_parameter("id", message));
     }

@@ -1,4 +1,4 @@
-//! Whether a user may come in from an address at a moment: the account is
+//! Whether a user (or an API client) may come in from an address at a moment: the account is
 //! enabled, the address is in the user's allow-list, and the moment falls in
 //! the user's time window. The answer is an [`AccessVerdict`], not an error.
 
@@ -6,6 +6,8 @@ use std::net::IpAddr;
 
 use time::OffsetDateTime;
 
+use crate::ip_allow::IpAllowList;
+use crate::time_window::TimeWindow;
 use crate::user::User;
 
 /// Where a request comes from and when.
@@ -51,15 +53,24 @@ impl AccessVerdict {
 
 /// Checks `request` against `user`'s account state, allow-list and window.
 pub fn check(user: &User, request: &AccessRequest) -> AccessVerdict {
-    if user.disabled() {
+    check_limits(user.disabled(), user.ip_allow(), user.window(), request)
+}
+
+/// Checks `request` against an account's state, allow-list and window
+/// (a user's or an API client's).
+pub fn check_limits(
+    disabled: bool,
+    ip_allow: &IpAllowList,
+    window: Option<&TimeWindow>,
+    request: &AccessRequest,
+) -> AccessVerdict {
+    if disabled {
         return AccessVerdict::Disabled;
     }
-    if !user.ip_allow().allows(request.ip) {
+    if !ip_allow.allows(request.ip) {
         return AccessVerdict::AddressNotAllowed;
     }
-    let in_window = user
-        .window()
-        .is_none_or(|window| window.contains(request.at));
+    let in_window = window.is_none_or(|window| window.contains(request.at));
     if !in_window {
         return AccessVerdict::OutsideWindow;
     }

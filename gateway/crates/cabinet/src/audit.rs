@@ -45,6 +45,14 @@ pub enum AuditAction {
     ServiceDeleted,
     /// A service's payload schema was uploaded.
     ServiceSchemaSet,
+    /// An API client was created.
+    ClientCreated,
+    /// An API client's profile, scopes or limits were changed.
+    ClientUpdated,
+    /// An API client was removed.
+    ClientDeleted,
+    /// An API client's secret was replaced.
+    ClientSecretRotated,
 }
 
 /// The kind of object an audit entry is about.
@@ -62,6 +70,8 @@ pub enum ObjectKind {
     Certificate,
     /// A registered service (ВС).
     Service,
+    /// An API client of the integration API.
+    ApiClient,
 }
 
 /// Who is making a change, from where, and when.
@@ -109,7 +119,7 @@ pub struct AuditRecord {
 
 impl AuditAction {
     /// Every action.
-    pub const ALL: [AuditAction; 18] = [
+    pub const ALL: [AuditAction; 22] = [
         AuditAction::OrganisationCreated,
         AuditAction::OrganisationUpdated,
         AuditAction::UserCreated,
@@ -128,6 +138,10 @@ impl AuditAction {
         AuditAction::ServiceUpdated,
         AuditAction::ServiceDeleted,
         AuditAction::ServiceSchemaSet,
+        AuditAction::ClientCreated,
+        AuditAction::ClientUpdated,
+        AuditAction::ClientDeleted,
+        AuditAction::ClientSecretRotated,
     ];
 
     /// The stored spelling.
@@ -151,6 +165,10 @@ impl AuditAction {
             AuditAction::ServiceUpdated => "service.update",
             AuditAction::ServiceDeleted => "service.delete",
             AuditAction::ServiceSchemaSet => "service.schema",
+            AuditAction::ClientCreated => "api_client.create",
+            AuditAction::ClientUpdated => "api_client.update",
+            AuditAction::ClientDeleted => "api_client.delete",
+            AuditAction::ClientSecretRotated => "api_client.secret",
         }
     }
 
@@ -175,6 +193,10 @@ impl AuditAction {
             | AuditAction::ServiceUpdated
             | AuditAction::ServiceDeleted
             | AuditAction::ServiceSchemaSet => ObjectKind::Service,
+            AuditAction::ClientCreated
+            | AuditAction::ClientUpdated
+            | AuditAction::ClientDeleted
+            | AuditAction::ClientSecretRotated => ObjectKind::ApiClient,
             _ => ObjectKind::User,
         }
     }
@@ -184,13 +206,14 @@ impl AuditAction {
 
 impl ObjectKind {
     /// Every kind.
-    pub const ALL: [ObjectKind; 6] = [
+    pub const ALL: [ObjectKind; 7] = [
         ObjectKind::Organisation,
         ObjectKind::User,
         ObjectKind::ApiToken,
         ObjectKind::InformationSystem,
         ObjectKind::Certificate,
         ObjectKind::Service,
+        ObjectKind::ApiClient,
     ];
 
     /// The stored spelling.
@@ -202,6 +225,7 @@ impl ObjectKind {
             ObjectKind::InformationSystem => "information_system",
             ObjectKind::Certificate => "certificate",
             ObjectKind::Service => "service",
+            ObjectKind::ApiClient => "api_client",
         }
     }
 

@@ -14,6 +14,7 @@
 //! - [`organisation`] — the participant organisation and its form.
 //! - [`role`] — roles, actions and the one permission table.
 //! - [`user`] — users and their form.
+//! - [`client`] — API clients of the integration API: scopes, limits, quota.
 //! - [`ip_allow`], [`time_window`], [`access`] — where from and when.
 //! - [`password`], [`lockout`] — argon2id hashes and failed-login lock-out.
 //! - [`secret`], [`credential`] — session and API token secrets, kept as hashes.
@@ -25,6 +26,7 @@
 
 pub mod access;
 pub mod audit;
+pub mod client;
 pub mod credential;
 pub mod error;
 pub mod field_errors;
@@ -42,6 +44,10 @@ pub mod user;
 
 pub use crate::access::{AccessRequest, AccessVerdict};
 pub use crate::audit::{AuditAction, AuditEntry, AuditRecord, ObjectKind};
+pub use crate::client::{
+    ApiClient, ClientForm, MessageQuota, QuotaForm, QuotaPeriod, RateForm, RateLimit, RatePeriod,
+    Scope,
+};
 pub use crate::credential::{ApiToken, Session};
 pub use crate::error::CabinetError;
 pub use crate::field_errors::{FieldError, FieldErrors};

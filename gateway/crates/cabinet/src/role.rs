@@ -38,6 +38,8 @@ pub enum Action {
     ManageUsers,
     /// Issue and revoke API tokens.
     ManageApiTokens,
+    /// Create, change and remove API clients, rotate their secrets.
+    ManageApiClients,
     /// Send a request through the integration API.
     SendRequest,
     /// List requests and responses and their statuses.
@@ -90,7 +92,7 @@ impl Role {
 
 impl Action {
     /// Every action.
-    pub const ALL: [Action; 15] = [
+    pub const ALL: [Action; 16] = [
         Action::ViewOrganisation,
         Action::EditOrganisation,
         Action::ViewSettings,
@@ -100,6 +102,7 @@ impl Action {
         Action::ManageIntegrationPoints,
         Action::ManageUsers,
         Action::ManageApiTokens,
+        Action::ManageApiClients,
         Action::SendRequest,
         Action::ReadMessages,
         Action::ReadMessageBodies,
@@ -120,6 +123,7 @@ impl Action {
             Action::ManageIntegrationPoints => "manage_integration_points",
             Action::ManageUsers => "manage_users",
             Action::ManageApiTokens => "manage_api_tokens",
+            Action::ManageApiClients => "manage_api_clients",
             Action::SendRequest => "send_request",
             Action::ReadMessages => "read_messages",
             Action::ReadMessageBodies => "read_message_bodies",
@@ -157,7 +161,7 @@ mod tests {
     use super::*;
 
     /// The whole table, row by row: (action, administrator, operator, auditor).
-    const TABLE: [(Action, bool, bool, bool); 15] = [
+    const TABLE: [(Action, bool, bool, bool); 16] = [
         (Action::ViewOrganisation, true, true, true),
         (Action::EditOrganisation, true, false, false),
         (Action::ViewSettings, true, false, true),
@@ -167,6 +171,7 @@ mod tests {
         (Action::ManageIntegrationPoints, true, false, false),
         (Action::ManageUsers, true, false, false),
         (Action::ManageApiTokens, true, false, false),
+        (Action::ManageApiClients, true, false, false),
         (Action::SendRequest, true, true, false),
         (Action::ReadMessages, true, true, true),
         (Action::ReadMessageBodies, true, true, false),

@@ -24,6 +24,16 @@ pub struct Secret(String);
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct SecretHash([u8; 32]);
 
+/// 32 random bytes for a key the node keeps (the access-token signing key).
+///
+/// # Errors
+/// [`CabinetError::Randomness`].
+pub fn random_key() -> Result<[u8; 32], CabinetError> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(CabinetError::Randomness)?;
+    Ok(bytes)
+}
+
 // === impl Secret ===
 
 impl Secret {

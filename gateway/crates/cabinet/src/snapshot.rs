@@ -7,6 +7,7 @@
 
 use serde_json::{json, Value};
 
+use crate::client::ApiClient;
 use crate::credential::ApiToken;
 use crate::organisation::Organisation;
 use crate::user::User;
@@ -62,10 +63,41 @@ pub fn api_token(token: &ApiToken) -> String {
     .to_string()
 }
 
+/// An API client's profile and limits as JSON text (no secret, no hash).
+pub fn api_client(client: &ApiClient) -> String {
+    let form = client.to_form();
+    let window = form
+        .window
+        .map(|w| json!({"start": w.start, "end": w.end, "zone": w.zone}));
+    let rate = form
+        .rate
+        .map(|r| json!({"requests": r.requests, "per": r.per, "burst": r.burst}));
+    let quota = form
+        .quota
+        .map(|q| json!({"messages": q.messages, "per": q.per}));
+    json!({
+        "name": form.name,
+        "system": form.system,
+        "scopes": form.scopes,
+        "allowed_services": form.allowed_services,
+        "ip_allow": form.ip_allow,
+        "window": window,
+        "rate": rate,
+        "quota": quota,
+        "disabled": form.disabled,
+    })
+    .to_string()
+}
+
 /// A marker for a change whose content must not be recorded, such as a new
 /// password: `{"password": "changed"}`.
 pub fn password_changed() -> String {
     json!({"password": "changed"}).to_string()
+}
+
+/// The marker of a replaced client secret: `{"secret": "rotated"}`.
+pub fn secret_rotated() -> String {
+    json!({"secret": "rotated"}).to_string()
 }
 
 #[cfg(test)]

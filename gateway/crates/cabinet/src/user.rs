@@ -138,7 +138,8 @@ fn services(errors: &mut FieldErrors, given: &[String]) -> BTreeSet<String> {
 // === impl WindowForm ===
 
 impl WindowForm {
-    fn validate(&self, errors: &mut FieldErrors) -> Option<TimeWindow> {
+    /// Checks the window, recording bad fields as `window.*`.
+    pub(crate) fn validate(&self, errors: &mut FieldErrors) -> Option<TimeWindow> {
         let format = format_description!("[hour]:[minute]");
         let start = Time::parse(self.start.trim(), &format).ok();
         if start.is_none() {

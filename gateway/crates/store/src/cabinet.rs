@@ -1,5 +1,6 @@
 //! Storage of the participant's cabinet: the organisation card, users,
-//! sessions, API tokens and the append-only audit journal, on both backends.
+//! sessions, API tokens, API clients and the append-only audit journal, on
+//! both backends.
 //!
 //! # Rules
 //!
@@ -15,6 +16,7 @@
 //!
 //! Backends: `sqlite::cabinet` and `postgres::cabinet`.
 
+mod clients;
 mod credentials;
 pub(crate) mod rows;
 
@@ -31,6 +33,8 @@ use time::OffsetDateTime;
 use crate::error::StoreError;
 use crate::Store;
 
+pub(crate) use self::clients::{ClientChange, ClientValues};
+pub use self::clients::{ClientRecord, QuotaReservation, TOKEN_KEY};
 pub use self::credentials::SESSION_TTL;
 pub(crate) use self::rows::{OrganisationRow, StoredUser, UserRow, UserValues};
 

@@ -219,6 +219,26 @@ impl Store {
         }
     }
 
+    /// Drops the idempotency key (`system`, `client_id`) if it still names
+    /// `message_id`: the send it reserved was refused, so the key is free for
+    /// a corrected retry. `false` when the row was gone or names another
+    /// message.
+    ///
+    /// # Errors
+    /// A backend error.
+    pub async fn forget_integration_request(
+        &self,
+        system: &str,
+        client_id: &str,
+        message_id: &str,
+    ) -> Result<bool, StoreError> {
+        let key = [system, client_id, message_id].map(str::to_owned);
+        match self {
+            Store::Sqlite(store) => store.forget_integration_request(key).await,
+            Store::Postgres(store) => store.forget_integration_request(key).await,
+        }
+    }
+
     /// A page of requests matching `filter` (at most `filter.limit`), in
     /// `created_at`, message id order: a stable cursor, since a request's
     /// time and id never change.

@@ -33,6 +33,7 @@ pub(crate) const SQLITE: &[Migration] = migrations!("sqlite":
     2 => "0002_cabinet",
     3 => "0003_registry",
     4 => "0004_integration_requests",
+    5 => "0005_api_clients",
     7 => "0007_integration_responses",
 );
 
@@ -42,6 +43,7 @@ pub(crate) const POSTGRES: &[Migration] = migrations!("postgres":
     2 => "0002_cabinet",
     3 => "0003_registry",
     4 => "0004_integration_requests",
+    5 => "0005_api_clients",
     7 => "0007_integration_responses",
 );
 

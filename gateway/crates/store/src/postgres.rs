@@ -25,6 +25,7 @@ use crate::message::{
 use crate::migrations;
 
 mod cabinet;
+mod clients;
 mod integration;
 mod registry;
 

@@ -23,6 +23,7 @@ use crate::message::{
 use crate::migrations::{self, Migration};
 
 mod cabinet;
+mod clients;
 mod integration;
 mod registry;
 

@@ -67,6 +67,17 @@ impl PgStore {
         Ok(inserted > 0)
     }
 
+    pub(crate) async fn forget_integration_request(&self, key: [String; 3]) -> Result<bool> {
+        let client = self.client().await?;
+        let sql = "DELETE FROM integration_requests \
+                   WHERE system = $1 AND client_id = $2 AND message_id = $3";
+        let deleted = client
+            .execute(sql, &[&key[0], &key[1], &key[2]])
+            .await
+            .map_err(StoreError::postgres("forgetting an integration request"))?;
+        Ok(deleted > 0)
+    }
+
     pub(crate) async fn integration_requests_by(
         &self,
         column: KeyColumn,

@@ -62,6 +62,18 @@ impl SqliteStore {
         .await
     }
 
+    pub(crate) async fn forget_integration_request(&self, key: [String; 3]) -> Result<bool> {
+        self.call(move |conn| {
+            let sql = "DELETE FROM integration_requests \
+                       WHERE system = ?1 AND client_id = ?2 AND message_id = ?3";
+            let deleted = conn
+                .execute(sql, params![key[0], key[1], key[2]])
+                .map_err(StoreError::sqlite("forgetting an integration request"))?;
+            Ok(deleted > 0)
+        })
+        .await
+    }
+
     pub(crate) async fn integration_requests_by(
         &self,
         column: KeyColumn,

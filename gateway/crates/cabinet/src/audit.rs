@@ -45,6 +45,14 @@ pub enum AuditAction {
     ServiceDeleted,
     /// A service's payload schema was uploaded.
     ServiceSchemaSet,
+    /// An integration point was registered.
+    PointCreated,
+    /// An integration point was changed.
+    PointUpdated,
+    /// An integration point was removed.
+    PointDeleted,
+    /// A dead-letter message was sent back to its queue.
+    MessageRedriven,
 }
 
 /// The kind of object an audit entry is about.
@@ -62,6 +70,10 @@ pub enum ObjectKind {
     Certificate,
     /// A registered service (ВС).
     Service,
+    /// An integration point of an information system.
+    IntegrationPoint,
+    /// A message of the exchange (re-driven from the dead letters).
+    Message,
 }
 
 /// Who is making a change, from where, and when.
@@ -109,7 +121,7 @@ pub struct AuditRecord {
 
 impl AuditAction {
     /// Every action.
-    pub const ALL: [AuditAction; 18] = [
+    pub const ALL: [AuditAction; 22] = [
         AuditAction::OrganisationCreated,
         AuditAction::OrganisationUpdated,
         AuditAction::UserCreated,
@@ -128,6 +140,10 @@ impl AuditAction {
         AuditAction::ServiceUpdated,
         AuditAction::ServiceDeleted,
         AuditAction::ServiceSchemaSet,
+        AuditAction::PointCreated,
+        AuditAction::PointUpdated,
+        AuditAction::PointDeleted,
+        AuditAction::MessageRedriven,
     ];
 
     /// The stored spelling.
@@ -151,6 +167,10 @@ impl AuditAction {
             AuditAction::ServiceUpdated => "service.update",
             AuditAction::ServiceDeleted => "service.delete",
             AuditAction::ServiceSchemaSet => "service.schema",
+            AuditAction::PointCreated => "integration_point.create",
+            AuditAction::PointUpdated => "integration_point.update",
+            AuditAction::PointDeleted => "integration_point.delete",
+            AuditAction::MessageRedriven => "message.redrive",
         }
     }
 
@@ -175,6 +195,10 @@ impl AuditAction {
             | AuditAction::ServiceUpdated
             | AuditAction::ServiceDeleted
             | AuditAction::ServiceSchemaSet => ObjectKind::Service,
+            AuditAction::PointCreated | AuditAction::PointUpdated | AuditAction::PointDeleted => {
+                ObjectKind::IntegrationPoint
+            }
+            AuditAction::MessageRedriven => ObjectKind::Message,
             _ => ObjectKind::User,
         }
     }
@@ -184,13 +208,15 @@ impl AuditAction {
 
 impl ObjectKind {
     /// Every kind.
-    pub const ALL: [ObjectKind; 6] = [
+    pub const ALL: [ObjectKind; 8] = [
         ObjectKind::Organisation,
         ObjectKind::User,
         ObjectKind::ApiToken,
         ObjectKind::InformationSystem,
         ObjectKind::Certificate,
         ObjectKind::Service,
+        ObjectKind::IntegrationPoint,
+        ObjectKind::Message,
     ];
 
     /// The stored spelling.
@@ -202,6 +228,8 @@ impl ObjectKind {
             ObjectKind::InformationSystem => "information_system",
             ObjectKind::Certificate => "certificate",
             ObjectKind::Service => "service",
+            ObjectKind::IntegrationPoint => "integration_point",
+            ObjectKind::Message => "message",
         }
     }
 

@@ -33,6 +33,7 @@ pub(crate) const SQLITE: &[Migration] = migrations!("sqlite":
     2 => "0002_cabinet",
     3 => "0003_registry",
     4 => "0004_integration_requests",
+    6 => "0006_integration_points",
 );
 
 /// Migrations of the PostgreSQL backend.
@@ -41,6 +42,7 @@ pub(crate) const POSTGRES: &[Migration] = migrations!("postgres":
     2 => "0002_cabinet",
     3 => "0003_registry",
     4 => "0004_integration_requests",
+    6 => "0006_integration_points",
 );
 
 #[cfg(test)]

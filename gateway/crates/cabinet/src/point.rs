@@ -128,14 +128,20 @@ impl PointForm {
     pub fn validate(&self) -> Result<(), FieldErrors> {
         let mut errors = FieldErrors::new();
         if !is_mnemonic(&self.system) {
-            errors.push("system", "Мнемоника ИС: от 1 до 100 символов A-Z, a-z, 0-9, _");
+            errors.push(
+                "system",
+                "Мнемоника ИС: от 1 до 100 символов A-Z, a-z, 0-9, _",
+            );
         }
         if let Some(service) = &self.service {
             check_service(&mut errors, service);
         }
         check_url(&mut errors, self.kind, &self.url);
         if !(1..=MAX_ATTEMPTS).contains(&self.max_attempts) {
-            errors.push("max_attempts", format!("Число попыток: от 1 до {MAX_ATTEMPTS}"));
+            errors.push(
+                "max_attempts",
+                format!("Число попыток: от 1 до {MAX_ATTEMPTS}"),
+            );
         }
         if !(1..=MAX_MILLIS).contains(&self.backoff_base_ms) {
             errors.push("backoff_base_ms", "Начальная пауза: от 1 мс до суток");
@@ -180,7 +186,10 @@ fn check_url(errors: &mut FieldErrors, kind: PointKind, url: &str) {
     let host_ok = rest.is_some_and(|r| !r.is_empty() && !r.starts_with('/'));
     let clean = !url.chars().any(|c| c.is_whitespace() || c.is_control());
     if !host_ok || !clean || url.len() > MAX_URL {
-        errors.push("url", "Адрес: http:// или https:// с именем узла, без пробелов");
+        errors.push(
+            "url",
+            "Адрес: http:// или https:// с именем узла, без пробелов",
+        );
     }
 }
 
@@ -280,7 +289,10 @@ mod tests {
             backoff_cap_ms: 100,
             ..push()
         };
-        assert_eq!(form.validate().unwrap_err().fields(), vec!["backoff_cap_ms"]);
+        assert_eq!(
+            form.validate().unwrap_err().fields(),
+            vec!["backoff_cap_ms"]
+        );
     }
 
     #[test]

@@ -33,6 +33,8 @@
 //! - [`location`] — store URLs.
 //! - [`cabinet`] — the participant's cabinet: organisation, users, sessions,
 //!   API tokens and the audit journal.
+//! - [`delivery`] — integration points, failed attempts, dead letters and
+//!   re-drives (push and upstream delivery).
 //! - [`integration`] — idempotency keys of the integration REST API.
 //! - `sqlite`, `postgres`: the two backends, each with its own SQL;
 //!   `migrations`: their embedded schema versions.
@@ -57,6 +59,7 @@
 #![warn(missing_docs)]
 
 pub mod cabinet;
+pub mod delivery;
 pub mod error;
 pub mod integration;
 pub mod journal;
@@ -300,9 +303,10 @@ impl Store {
         }
     }
 
-    /// Pending and in-flight counts of every queue holding a pending message,
-    /// ordered by owner and kind; a message is in flight when its lease runs
-    /// past `now`. Queues with nothing pending are not listed.
+    /// Pending, in-flight and dead-letter counts of every queue holding a
+    /// pending message or a dead letter, ordered by owner and kind; a
+    /// message is in flight when its lease runs past `now`. Queues with
+    /// neither are not listed.
     ///
     /// # Errors
     /// A backend error.

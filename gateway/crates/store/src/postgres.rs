@@ -25,6 +25,7 @@ use crate::message::{
 use crate::migrations;
 
 mod cabinet;
+mod delivery;
 mod integration;
 mod registry;
 
@@ -146,9 +147,10 @@ SELECT * FROM (
 ORDER BY at, id";
 
 const DEPTHS: &str = "
-SELECT queue_owner, queue_kind, count(*) AS pending,
-    count(*) FILTER (WHERE lease_until > $1) AS in_flight
-FROM messages WHERE state = 'pending'
+SELECT queue_owner, queue_kind, count(*) FILTER (WHERE state = 'pending') AS pending,
+    count(*) FILTER (WHERE state = 'pending' AND lease_until > $1) AS in_flight,
+    count(*) FILTER (WHERE state = 'dead') AS dead
+FROM messages WHERE state IN ('pending', 'dead')
 GROUP BY queue_owner, queue_kind ORDER BY queue_owner, queue_kind";
 
 // === impl PgStore ===
@@ -389,6 +391,7 @@ impl PgStore {
                     queue: QueueId::new(row.get::<_, String>("queue_owner"), kind),
                     pending: row.get::<_, i64>("pending").unsigned_abs(),
                     in_flight: row.get::<_, i64>("in_flight").unsigned_abs(),
+                    dead: row.get::<_, i64>("dead").unsigned_abs(),
                 })
             })
             .collect()

@@ -47,6 +47,7 @@ pub struct Registry {
     systems: Vec<InformationSystem>,
     by_certificate: HashMap<Vec<u8>, usize>,
     services: HashMap<(String, String), Service>,
+    points: Vec<cabinet::PointForm>,
 }
 
 /// Why a registry could not be built.
@@ -152,5 +153,38 @@ impl Registry {
     /// Every registered service.
     pub fn services(&self) -> impl Iterator<Item = &Service> {
         self.services.values()
+    }
+
+    /// The same registry with `points` added; a point for the same system
+    /// and service as an earlier one replaces it (stored points come after
+    /// configured ones, so the cabinet overrides the file).
+    pub fn with_points(mut self, points: impl IntoIterator<Item = cabinet::PointForm>) -> Self {
+        for point in points {
+            let same =
+                |p: &cabinet::PointForm| p.system == point.system && p.service == point.service;
+            self.points.retain(|p| !same(p));
+            self.points.push(point);
+        }
+        self
+    }
+
+    /// Every integration point (issue #3).
+    pub fn points(&self) -> &[cabinet::PointForm] {
+        &self.points
+    }
+
+    /// The point that decides who takes a message of `system` with payload
+    /// root `{namespace}root` out: the most specific one (a point of that
+    /// service wins over one for every service); `None` means the ИС polls.
+    pub fn point_for(
+        &self,
+        system: &str,
+        namespace: &str,
+        root: &str,
+    ) -> Option<&cabinet::PointForm> {
+        self.points
+            .iter()
+            .filter(|p| p.covers(system, namespace, root))
+            .max_by_key(|p| cabinet::PointService::specificity(p.service.as_ref()))
     }
 }

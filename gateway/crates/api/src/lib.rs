@@ -27,7 +27,9 @@
 //! - [`body`], [`precondition`], [`instant`] — request bodies, `If-Match`
 //!   and `ETag`, RFC 3339 times.
 //! - [`session`], [`organisation`], [`users`], [`tokens`], [`audit`],
-//!   [`journal`], [`systems`], [`services`], [`requests`] — one module per resource: its JSON types and handlers.
+//!   [`journal`], [`systems`], [`services`], [`requests`], [`points`] (integration
+//!   points and dead letters) — one module per resource: its JSON types and
+//!   handlers.
 //! - [`openapi`] — the OpenAPI 3.1 document.
 
 #![forbid(unsafe_code)]
@@ -40,6 +42,7 @@ pub mod instant;
 pub mod journal;
 pub mod openapi;
 pub mod organisation;
+pub mod points;
 pub mod precondition;
 pub mod problem;
 pub mod requests;

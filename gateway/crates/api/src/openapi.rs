@@ -103,7 +103,11 @@ fn failures(route: &Route) -> Vec<u16> {
     }
     let queried = matches!(
         route.endpoint,
-        Endpoint::Audit | Endpoint::Journal | Endpoint::ListTokens | Endpoint::Logout
+        Endpoint::Audit
+            | Endpoint::Journal
+            | Endpoint::ListTokens
+            | Endpoint::Logout
+            | Endpoint::ListDeadLetters
     );
     if queried {
         codes.push(400);
@@ -129,7 +133,7 @@ fn parameters(route: &Route) -> Vec<Value> {
             "name": "id", "in": "path", "required": true, "schema": { "type": "integer" }
         }));
     }
-    for name in ["mnemonic", "fingerprint"] {
+    for name in ["mnemonic", "fingerprint", "message_id"] {
         if route.path.contains(&format!("{{{name}}}")) {
             parameters.push(json!({
                 "name": name, "in": "path", "required": true, "schema": { "type": "string" }
@@ -155,6 +159,7 @@ fn parameters(route: &Route) -> Vec<Value> {
             "limit",
         ],
         Endpoint::ListTokens => &["user_id"],
+        Endpoint::ListDeadLetters => &["limit"],
         _ => &[],
     };
     for name in query {
@@ -197,6 +202,10 @@ fn success(endpoint: Endpoint) -> (u16, Option<&'static str>) {
         Endpoint::DeleteSystem | Endpoint::DeleteService => (204, None),
         Endpoint::SendRequest => (201, None),
         Endpoint::GetRequest => (200, None),
+        Endpoint::ListPoints | Endpoint::ListDeadLetters => (200, None),
+        Endpoint::CreatePoint => (201, None),
+        Endpoint::GetPoint | Endpoint::PutPoint | Endpoint::RedriveDeadLetter => (200, None),
+        Endpoint::DeletePoint => (204, None),
     }
 }
 

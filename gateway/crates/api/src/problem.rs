@@ -386,6 +386,8 @@ fn kind_title(kind: ObjectKind) -> &'static str {
         ObjectKind::InformationSystem => "Информационная система",
         ObjectKind::Certificate => "Сертификат",
         ObjectKind::Service => "Вид сведений",
+        ObjectKind::IntegrationPoint => "Точка интеграции",
+        ObjectKind::Message => "Сообщение",
     }
 }
 

@@ -12,8 +12,8 @@ use cabinet::Action;
 use crate::problem::ApiError;
 use crate::state::ApiState;
 use crate::{
-    audit, auth, journal, openapi, organisation, requests, services, session, systems, tokens,
-    users,
+    audit, auth, journal, openapi, organisation, points, requests, services, session, systems,
+    tokens, users,
 };
 
 /// Prefix of every API path.
@@ -110,6 +110,20 @@ pub enum Endpoint {
     SendRequest,
     /// One request sent through the integration API.
     GetRequest,
+    /// The integration points of an information system.
+    ListPoints,
+    /// Register an integration point.
+    CreatePoint,
+    /// One integration point.
+    GetPoint,
+    /// Replace an integration point.
+    PutPoint,
+    /// Remove an integration point.
+    DeletePoint,
+    /// Messages given up after their delivery attempts.
+    ListDeadLetters,
+    /// Send a dead letter back to its queue.
+    RedriveDeadLetter,
 }
 
 /// One route: method and path (under [`PREFIX`]), what it does, who may.
@@ -364,6 +378,55 @@ pub const ROUTES: &[Route] = &[
     ),
     route(
         Verb::Get,
+        "/systems/{mnemonic}/points",
+        Endpoint::ListPoints,
+        Access::Requires(Action::ManageIntegrationPoints),
+        "Точки интеграции ИС",
+    ),
+    route(
+        Verb::Post,
+        "/systems/{mnemonic}/points",
+        Endpoint::CreatePoint,
+        Access::Requires(Action::ManageIntegrationPoints),
+        "Зарегистрировать точку интеграции (queue, push, upstream)",
+    ),
+    route(
+        Verb::Get,
+        "/systems/{mnemonic}/points/{id}",
+        Endpoint::GetPoint,
+        Access::Requires(Action::ManageIntegrationPoints),
+        "Точка интеграции",
+    ),
+    route(
+        Verb::Put,
+        "/systems/{mnemonic}/points/{id}",
+        Endpoint::PutPoint,
+        Access::Requires(Action::ManageIntegrationPoints),
+        "Изменить точку интеграции",
+    ),
+    route(
+        Verb::Delete,
+        "/systems/{mnemonic}/points/{id}",
+        Endpoint::DeletePoint,
+        Access::Requires(Action::ManageIntegrationPoints),
+        "Удалить точку интеграции",
+    ),
+    route(
+        Verb::Get,
+        "/dead-letters",
+        Endpoint::ListDeadLetters,
+        Access::Requires(Action::ReadJournal),
+        "Недоставленные сообщения (без содержимого)",
+    ),
+    route(
+        Verb::Post,
+        "/dead-letters/{message_id}/redrive",
+        Endpoint::RedriveDeadLetter,
+        Access::Requires(Action::ManageIntegrationPoints),
+        "Вернуть недоставленное сообщение в очередь",
+    ),
+    route(
+        Verb::Get,
         "/openapi.json",
         Endpoint::OpenApi,
         Access::Public,
@@ -433,6 +496,13 @@ impl Endpoint {
             Endpoint::PutServiceSchema => on(filter, services::put_schema),
             Endpoint::SendRequest => on(filter, requests::send),
             Endpoint::GetRequest => on(filter, requests::get),
+            Endpoint::ListPoints => on(filter, points::list),
+            Endpoint::CreatePoint => on(filter, points::create),
+            Endpoint::GetPoint => on(filter, points::get),
+            Endpoint::PutPoint => on(filter, points::put),
+            Endpoint::DeletePoint => on(filter, points::delete),
+            Endpoint::ListDeadLetters => on(filter, points::dead_letters),
+            Endpoint::RedriveDeadLetter => on(filter, points::redrive),
         }
     }
 }

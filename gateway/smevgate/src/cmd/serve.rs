@@ -1,4 +1,5 @@
-//! `smevgate serve`: run a node until SIGINT/SIGTERM, then drain.
+//! `smevgate serve`: run a node (SOAP and REST edge, push and upstream
+//! delivery workers) until SIGINT/SIGTERM, then drain.
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -47,7 +48,20 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         services = config.services.len(),
         "smevgate listening on {scheme}://{address}/ws"
     );
-    server::run(listener, node, tls, shutdown_signal()).await?;
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let workers = delivery::start(node.clone(), node::delivery_settings(&config), stopped)
+        .map_err(|e| crate::config::ConfigError::Invalid {
+            key: "delivery.ca_bundle".to_owned(),
+            message: e.to_string(),
+        })?;
+    let shutdown = async move {
+        shutdown_signal().await;
+        // The workers stop between two looks; an attempt under way ends
+        // within its point's timeout.
+        let _ = stop.send(true);
+    };
+    server::run(listener, node, tls, shutdown).await?;
+    workers.join().await;
     tracing::info!("stopped");
     Ok(ExitCode::SUCCESS)
 }

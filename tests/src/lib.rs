@@ -53,6 +53,8 @@ pub struct NodeOptions {
     /// Share this PostgreSQL schema (a second node on one database);
     /// a fresh one when `None`.
     pub pg_schema: Option<String>,
+    /// Run the push and upstream delivery workers with these settings.
+    pub delivery: Option<delivery::DeliverySettings>,
 }
 
 /// A running node; stops when dropped.
@@ -64,6 +66,8 @@ pub struct TestNode {
     /// The PostgreSQL schema, for a second node on the same database.
     pub pg_schema: Option<String>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
+    // Dropping it stops the delivery workers.
+    _delivery_stop: Option<tokio::sync::watch::Sender<bool>>,
     _dir: Option<tempfile::TempDir>,
     owns_schema: bool,
 }
@@ -108,6 +112,7 @@ impl NodeOptions {
             },
             limits: wire::Limits::default(),
             pg_schema: None,
+            delivery: None,
         }
     }
 }
@@ -153,11 +158,17 @@ impl TestNode {
             };
             let _ = server::run(listener, serving, None, shutdown).await;
         });
+        let delivery_stop = options.delivery.clone().map(|settings| {
+            let (sender, stopped) = tokio::sync::watch::channel(false);
+            delivery::start(node.clone(), settings, stopped).expect("delivery workers start");
+            sender
+        });
         TestNode {
             addr,
             node,
             pg_schema,
             stop: Some(stop),
+            _delivery_stop: delivery_stop,
             _dir: dir,
             owns_schema,
         }

@@ -97,7 +97,8 @@ impl Node {
 
     /// After the upstream took a forwarded request: settles it here (no
     /// status follows: the upstream sends its own) and journals
-    /// [`store::delivery::OP_FORWARDED`] with the upstream's address.
+    /// [`store::delivery::OP_FORWARDED`] with the upstream's address, in
+    /// one store transaction.
     ///
     /// # Errors
     /// [`ExchangeError::Store`].
@@ -108,31 +109,15 @@ impl Node {
     ) -> Result<bool, ExchangeError> {
         let message = &stored.message;
         let now = self.clock.now();
-        let node_id = self.settings.node_id.as_str();
-        let owner = message.queue.owner.as_str();
-        let outcome = self
-            .store
-            .ack(owner, &message.message_id, true, now, node_id);
-        let settled = matches!(
-            outcome.await.map_err(ExchangeError::Store)?,
-            store::AckOutcome::Acked(_)
-        );
-        if settled {
-            self.quota.release(&message.queue);
-            let mut entry = forward_entry(self, message, now, "requestIsQueued");
-            entry.detail = format!("to {upstream}");
-            self.store
-                .append(entry)
-                .await
-                .map_err(ExchangeError::Store)?;
-        }
-        Ok(settled)
+        let mut entry = forward_entry(self, message, now, "requestIsQueued");
+        entry.detail = format!("to {upstream}");
+        self.settle_journaled(message, true, None, entry).await
     }
 
     /// After the upstream refused a forwarded request with a fault that is
     /// the sender's: rejects it here and, in the same transaction, queues a
     /// `requestIsRejectedBySmev` status with the typed `SmevFault` for the
-    /// requester; the fault is journaled on the request too.
+    /// requester and journals the fault on the request.
     ///
     /// # Errors
     /// [`ExchangeError::Store`].
@@ -144,31 +129,34 @@ impl Node {
     ) -> Result<bool, ExchangeError> {
         let message = &stored.message;
         let now = self.clock.now();
-        let node_id = self.settings.node_id.as_str();
         let follow_up = status::rejected_upstream(self, message, fault, now);
-        let owner = message.queue.owner.as_str();
+        let mut entry = forward_entry(self, message, now, "requestIsRejectedBySmev");
+        entry.fault_code = fault.kind.element_name().map(str::to_owned);
+        entry.detail = format!("refused by {upstream}: {}", fault.faultstring);
+        self.settle_journaled(message, false, Some(follow_up), entry)
+            .await
+    }
+
+    /// Settles `message` with `follow_up` and `entry` in one transaction;
+    /// `false` when it was no longer pending.
+    async fn settle_journaled(
+        &self,
+        message: &store::Message,
+        accepted: bool,
+        follow_up: Option<(store::Message, store::JournalEntry)>,
+        entry: store::JournalEntry,
+    ) -> Result<bool, ExchangeError> {
+        let (owner, id) = (message.queue.owner.as_str(), message.message_id.as_str());
+        let node_id = self.settings.node_id.as_str();
+        let now = entry.at;
         let outcome = self
             .store
-            .ack_with_follow_up(
-                owner,
-                &message.message_id,
-                false,
-                now,
-                node_id,
-                Some(follow_up),
-            )
+            .ack_journaled(owner, id, accepted, now, node_id, follow_up, entry)
             .await
             .map_err(ExchangeError::Store)?;
         let settled = matches!(outcome, store::AckOutcome::Acked(_));
         if settled {
             self.quota.release(&message.queue);
-            let mut entry = forward_entry(self, message, now, "requestIsRejectedBySmev");
-            entry.fault_code = fault.kind.element_name().map(str::to_owned);
-            entry.detail = format!("refused by {upstream}: {}", fault.faultstring);
-            self.store
-                .append(entry)
-                .await
-                .map_err(ExchangeError::Store)?;
         }
         Ok(settled)
     }

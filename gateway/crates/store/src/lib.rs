@@ -241,12 +241,45 @@ impl Store {
         match self {
             Store::Sqlite(store) => {
                 store
-                    .ack_with(owner, id, accepted, now, node, follow_up)
+                    .ack_with(owner, id, accepted, now, node, follow_up, None)
                     .await
             }
             Store::Postgres(store) => {
                 store
-                    .ack_with(owner, id, accepted, now, node, follow_up)
+                    .ack_with(owner, id, accepted, now, node, follow_up, None)
+                    .await
+            }
+        }
+    }
+
+    /// [`Store::ack_with_follow_up`], and when the message is settled,
+    /// `entry` is journaled in the SAME transaction too (a delivery worker's
+    /// record of why it settled, e.g. `forwarded`).
+    ///
+    /// # Errors
+    /// A backend error; nothing is written then.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn ack_journaled(
+        &self,
+        owner: &str,
+        message_id: &str,
+        accepted: bool,
+        now: OffsetDateTime,
+        node_id: &str,
+        follow_up: Option<(Message, JournalEntry)>,
+        entry: JournalEntry,
+    ) -> Result<AckOutcome, StoreError> {
+        let (owner, id, node) = (owner.to_owned(), message_id.to_owned(), node_id.to_owned());
+        let extra = Some(entry);
+        match self {
+            Store::Sqlite(store) => {
+                store
+                    .ack_with(owner, id, accepted, now, node, follow_up, extra)
+                    .await
+            }
+            Store::Postgres(store) => {
+                store
+                    .ack_with(owner, id, accepted, now, node, follow_up, extra)
                     .await
             }
         }

@@ -249,12 +249,13 @@ impl PgStore {
         now: OffsetDateTime,
         node_id: String,
     ) -> Result<AckOutcome> {
-        self.ack_with(owner, message_id, accepted, now, node_id, None)
+        self.ack_with(owner, message_id, accepted, now, node_id, None, None)
             .await
     }
 
-    /// Settles a message and, when it was settled, queues `follow_up` in the
-    /// same transaction.
+    /// Settles a message and, when it was settled, queues `follow_up` and
+    /// appends `extra` in the same transaction.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) async fn ack_with(
         &self,
         owner: String,
@@ -263,6 +264,7 @@ impl PgStore {
         now: OffsetDateTime,
         node_id: String,
         follow_up: Option<(Message, JournalEntry)>,
+        extra: Option<JournalEntry>,
     ) -> Result<AckOutcome> {
         let mut client = self.client().await?;
         let ack = client
@@ -313,6 +315,9 @@ impl PgStore {
                 .await
                 .map_err(|source| enqueue_error(source, &message.message_id))?;
             enqueue_outcome(&row, message, u64::MAX)?;
+        }
+        if let Some(entry) = &extra {
+            delivery::append_in(&tx, entry).await?;
         }
         tx.commit()
             .await

@@ -139,6 +139,7 @@ impl SqliteStore {
         .await
     }
 
+    #[allow(clippy::too_many_arguments)]
     pub(crate) async fn ack_with(
         &self,
         owner: String,
@@ -147,6 +148,7 @@ impl SqliteStore {
         now: OffsetDateTime,
         node_id: String,
         follow_up: Option<(Message, JournalEntry)>,
+        extra: Option<JournalEntry>,
     ) -> Result<AckOutcome> {
         self.call(move |conn| {
             let tx = begin_write(conn)?;
@@ -156,6 +158,9 @@ impl SqliteStore {
             insert_journal(&tx, &JournalEntry::for_ack(&acked, status, now, &node_id))?;
             if let Some((message, entry)) = &follow_up {
                 insert_message(&tx, message)?;
+                insert_journal(&tx, entry)?;
+            }
+            if let Some(entry) = &extra {
                 insert_journal(&tx, entry)?;
             }
             tx.commit().map_err(StoreError::sqlite("committing ack"))?;

@@ -284,7 +284,7 @@ async fn refuse_taken_service(
     }
 }
 
-async fn append_in(tx: &Transaction<'_>, entry: &JournalEntry) -> SqlResult<()> {
+pub(super) async fn append_in(tx: &Transaction<'_>, entry: &JournalEntry) -> SqlResult<()> {
     let kind = entry.message_kind.map(MessageKind::as_str);
     tx.execute(
         APPEND,

@@ -276,41 +276,10 @@ fn category(response: &wire::ReceivedResponse) -> Option<&str> {
     }
 }
 
-/// An administrator's API token on `node`.
-async fn admin_token(node: &TestNode) -> String {
-    let store = node.node.store();
-    let form = cabinet::UserForm {
-        login: "delivery.admin".into(),
-        full_name: "Администратор доставки".into(),
-        role: "technical_administrator".into(),
-        ..cabinet::UserForm::default()
-    };
-    let user = store
-        .create_user(&form, "длинный-пароль-2024", &admin())
-        .await
-        .expect("user");
-    let (secret, _) = store
-        .issue_api_token(user.id, "тест", None, &admin())
-        .await
-        .expect("token");
-    secret.expose().to_owned()
-}
-
 /// One API call with a bearer; status and JSON body.
 async fn api(addr: SocketAddr, method: &str, path: &str, bearer: &str) -> (u16, Value) {
-    let uri = format!("http://{addr}{}{path}", ::api::PREFIX);
-    let request = hyper::Request::builder()
-        .method(method)
-        .uri(uri)
-        .header("authorization", format!("Bearer {bearer}"))
-        .body(Full::new(Bytes::new()))
-        .unwrap();
-    let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
-        .build_http();
-    let response = client.request(request).await.expect("node answers");
-    let status = response.status().as_u16();
-    let body = response.into_body().collect().await.unwrap().to_bytes();
-    (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
+    let reply = api_call(addr, method, path, bearer, None, None).await;
+    (reply.status, reply.json)
 }
 
 async fn push_receiver_failing_twice_gets_the_message_once_and_status_follows(backend: Backend) {
@@ -362,7 +331,7 @@ async fn push_receiver_always_failing_dead_letters_then_redrive_delivers(backend
     })
     .await;
     add_point(&node, &point(PointKind::Push, &receiver.url(), 3)).await;
-    let token = admin_token(&node).await;
+    let token = token_of_role(&node, "delivery.admin", "technical_administrator").await;
 
     let id = send_request(&node).await;
     wait_for_state(&node, &id, MessageState::Dead).await;

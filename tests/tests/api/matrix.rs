@@ -339,15 +339,23 @@ async fn dead_letter_call(cabinet: &Cabinet, method: &'static str, path: &str) -
     let store = cabinet.store();
     let queue = store::QueueId::new(smevgate_tests::PROVIDER, store::QueueKind::Requests);
     let lease = std::time::Duration::from_secs(60);
-    let taken = store.take(&queue, None, now, lease, "matrix").await.unwrap();
+    let taken = store
+        .take(&queue, None, now, lease, "matrix")
+        .await
+        .unwrap();
     assert!(taken.is_some());
     let failure = store::delivery::AttemptFailure {
         error: "matrix".to_owned(),
         fault_code: None,
     };
-    let buried = store.dead_letter(&message_id, &failure, now, "matrix").await;
+    let buried = store
+        .dead_letter(&message_id, &failure, now, "matrix")
+        .await;
     assert!(buried.unwrap());
-    (path.replace("{message_id}", &message_id), Call::new(method, ""))
+    (
+        path.replace("{message_id}", &message_id),
+        Call::new(method, ""),
+    )
 }
 
 fn service_json(form: &cabinet::ServiceForm) -> serde_json::Value {

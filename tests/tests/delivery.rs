@@ -54,6 +54,62 @@ macro_rules! on_both_stores {
     };
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn push_two_replicas_on_one_database_deliver_each_message_once() {
+    let first = delivering_node(Backend::Postgres).await;
+    let mut options = NodeOptions::new(Backend::Postgres);
+    options.pg_schema = first.pg_schema.clone();
+    options.settings.node_id = "replica-b".into();
+    options.delivery = first_delivery_settings();
+    let second = TestNode::start_with(options).await;
+    let receiver = Endpoint::start(Script::default()).await;
+
+    // The point is made through the first node only; the second notices
+    // `registry_version` move within a second and pushes too.
+    add_point(&first, &point(PointKind::Push, &receiver.url(), 5)).await;
+    let mut ids = Vec::new();
+    for _ in 0..20 {
+        ids.push(send_request(&first).await);
+    }
+    for id in &ids {
+        wait_for_state(&first, id, MessageState::Acked).await;
+    }
+
+    let mut pushed: Vec<String> = receiver
+        .posts()
+        .iter()
+        .map(|post| {
+            let reply = wire::read_reply(200, &post.content_type, post.body.as_bytes()).unwrap();
+            let ReplyKind::Request(request) = reply.kind else {
+                panic!("a GetRequestResponse");
+            };
+            request.data.message_id
+        })
+        .collect();
+    pushed.sort();
+    ids.sort();
+    assert_eq!(
+        pushed, ids,
+        "every message pushed exactly once across both replicas"
+    );
+    let registry = second.node.registry();
+    assert!(
+        registry
+            .point_for(PROVIDER, ECHO_NS, ECHO_REQUEST)
+            .is_some(),
+        "second noticed"
+    );
+    second.stop().await;
+    first.stop().await;
+}
+
+fn first_delivery_settings() -> Option<delivery::DeliverySettings> {
+    Some(delivery::DeliverySettings {
+        poll_interval: Duration::from_millis(20),
+        ..delivery::DeliverySettings::default()
+    })
+}
+
 on_both_stores!(
     push_receiver_failing_twice_gets_the_message_once_and_status_follows,
     push_receiver_always_failing_dead_letters_then_redrive_delivers,

@@ -312,7 +312,7 @@ async fn point_changes_bump_versions_audit_and_registry_version(h: &TestStore) {
         stale,
         Err(CabinetStoreError::Conflict { current: 2, .. })
     ));
-    assert_eq!(listed, [updated.clone()]);
+    assert_eq!(listed, std::slice::from_ref(&updated));
     assert!(gone.is_none());
     assert_eq!(h.store.registry_version().await.unwrap(), version0 + 3);
     let filter = AuditFilter {

@@ -67,6 +67,19 @@ async fn push_two_replicas_on_one_database_deliver_each_message_once() {
     // The point is made through the first node only; the second notices
     // `registry_version` move within a second and pushes too.
     add_point(&first, &point(PointKind::Push, &receiver.url(), 5)).await;
+    let started = tokio::time::Instant::now();
+    while second
+        .node
+        .registry()
+        .point_for(PROVIDER, ECHO_NS, ECHO_REQUEST)
+        .is_none()
+    {
+        assert!(
+            started.elapsed() < DEADLINE,
+            "the second replica never noticed the point"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     let mut ids = Vec::new();
     for _ in 0..20 {
         ids.push(send_request(&first).await);
@@ -430,15 +443,9 @@ async fn push_receiver_always_failing_dead_letters_then_redrive_delivers(backend
     node.stop().await;
 }
 
-async fn upstream_node_answers_reach_the_consumer_on_the_first_node(backend: Backend) {
-    let first = delivering_node(backend).await;
-    let upstream = TestNode::start(backend).await;
-    add_point(&first, &point(PointKind::Upstream, &upstream.url(), 5)).await;
-
-    let id = send_request(&first).await;
-    wait_for_state(&first, &id, MessageState::Acked).await;
-    assert_eq!(count(&operations(&first, &id).await, OP_FORWARDED), 1);
-
+/// The provider takes request `id` from `upstream`, acks it and answers;
+/// the answer's message id.
+async fn provider_answers(upstream: &TestNode, id: &str) -> String {
     let provider = Ims::provider();
     let poll = provider.get_request(VERSION, OffsetDateTime::now_utc());
     let reply = upstream.post(poll, "urn:GetRequest").await;
@@ -460,6 +467,19 @@ async fn upstream_node_answers_reach_the_consumer_on_the_first_node(backend: Bac
     let response = provider.send_response(VERSION, &answer_id, &to, &echo_response());
     let sent = upstream.post(response, "urn:SendResponse").await;
     assert_eq!(sent.status, 200, "{}", sent.body);
+    answer_id
+}
+
+async fn upstream_node_answers_reach_the_consumer_on_the_first_node(backend: Backend) {
+    let first = delivering_node(backend).await;
+    let upstream = TestNode::start(backend).await;
+    add_point(&first, &point(PointKind::Upstream, &upstream.url(), 5)).await;
+
+    let id = send_request(&first).await;
+    wait_for_state(&first, &id, MessageState::Acked).await;
+    assert_eq!(count(&operations(&first, &id).await, OP_FORWARDED), 1);
+
+    let answer_id = provider_answers(&upstream, &id).await;
 
     let primary =
         |r: &wire::ReceivedResponse| matches!(r.data.content, ResponseContent::Primary { .. });
@@ -470,29 +490,21 @@ async fn upstream_node_answers_reach_the_consumer_on_the_first_node(backend: Bac
         answer.metadata.sender.as_ref().map(|p| p.mnemonic.as_str()),
         Some(PROVIDER)
     );
-    let filed = first
-        .node
-        .store()
-        .get(&answer_id)
-        .await
-        .unwrap()
-        .expect("filed on the first node");
+    let store = first.node.store();
+    let filed = store.get(&answer_id).await.unwrap().expect("filed");
     assert_eq!(
         filed.message.original_message_id.as_deref(),
         Some(id.as_str())
     );
-    let acked_upstream = upstream
+    let upstream_copy = upstream
         .node
         .store()
         .get(&answer_id)
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(
-        acked_upstream.delivery.state,
-        MessageState::Acked,
-        "acked only once filed"
-    );
+    let acked = upstream_copy.delivery.state;
+    assert_eq!(acked, MessageState::Acked, "acked upstream once filed");
     upstream.stop().await;
     first.stop().await;
 }

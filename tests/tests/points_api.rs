@@ -96,6 +96,14 @@ async fn point_lifecycle_versions_audits_and_reaches_the_registry(backend: Backe
         .expect("in the registry");
     assert_eq!(decided.kind, cabinet::PointKind::Push);
 
+    update_then_delete(&node, &token, id).await;
+    node.stop().await;
+}
+
+/// Replaces point `id` with an upstream one for the echo service, lists
+/// it, deletes it, and checks the registry and the audit at each step.
+async fn update_then_delete(node: &TestNode, token: &str, id: i64) {
+    let token = token.to_owned();
     let path = format!("{POINTS}/{id}");
     let body = json!({ "kind": "upstream", "url": "https://node-b.example/ws",
         "service": { "namespace": ECHO_NS, "root": ECHO_REQUEST } });
@@ -141,7 +149,6 @@ async fn point_lifecycle_versions_audits_and_reaches_the_registry(backend: Backe
         "{}",
         audit.json
     );
-    node.stop().await;
 }
 
 async fn point_bad_fields_are_unprocessable_with_every_field(backend: Backend) {

@@ -22,6 +22,7 @@ const LEASE: Duration = Duration::from_secs(60);
 on_both_backends!(
     defer_failed_attempt_hides_message_until_retry_and_journals,
     dead_letter_is_never_taken_and_shows_in_depths_and_list,
+    dead_letter_cannot_be_acked,
     redrive_dead_letter_resets_attempts_journals_and_audits,
     redrive_pending_or_unknown_message_finds_nothing,
     defer_or_bury_settled_message_changes_nothing,
@@ -154,16 +155,6 @@ async fn dead_letter_is_never_taken_and_shows_in_depths_and_list(h: &TestStore) 
     assert_eq!(letters[0].attempts, 1);
     assert_eq!(letters[0].last_error.as_deref(), Some("connection refused"));
     assert_eq!(letters[0].dead_at, now);
-    let ack = h
-        .store
-        .ack("PUSH02", &message.message_id, true, now, NODE)
-        .await
-        .unwrap();
-    assert_eq!(
-        ack,
-        store::AckOutcome::NotFound,
-        "a dead letter cannot be acked"
-    );
     assert_eq!(
         operations(h, &message.message_id).await,
         [
@@ -173,6 +164,35 @@ async fn dead_letter_is_never_taken_and_shows_in_depths_and_list(h: &TestStore) 
             OP_DEAD_LETTER
         ]
     );
+}
+
+async fn dead_letter_cannot_be_acked(h: &TestStore) {
+    let message = request("PUSH09", T0);
+    put(&h.store, &message).await;
+    let now = T0 + Span::seconds(1);
+    h.store
+        .take(&message.queue, None, now, LEASE, NODE)
+        .await
+        .unwrap();
+    let dead = failure("gone");
+    h.store
+        .dead_letter(&message.message_id, &dead, now, NODE)
+        .await
+        .unwrap();
+
+    let ack = h
+        .store
+        .ack("PUSH09", &message.message_id, true, now, NODE)
+        .await
+        .unwrap();
+
+    assert_eq!(
+        ack,
+        store::AckOutcome::NotFound,
+        "a dead letter cannot be acked"
+    );
+    let stored = h.store.get(&message.message_id).await.unwrap().unwrap();
+    assert_eq!(stored.delivery.state, MessageState::Dead);
 }
 
 async fn redrive_dead_letter_resets_attempts_journals_and_audits(h: &TestStore) {

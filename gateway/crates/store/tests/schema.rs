@@ -40,7 +40,9 @@ async fn postgres_nodes_opening_together_migrate_once() {
     let versions: Vec<i64> = rows.iter().map(|row| row.get(0)).collect();
     drop(stores);
     Store::drop_postgres_schema(&url, &schema).await.unwrap();
-    assert_eq!(versions, [1, 2, 3, 4]);
+    // FIXME(#3): 0005 belongs to another branch of issue #3; the lead's
+    // merge makes this 1..=6.
+    assert_eq!(versions, [1, 2, 3, 4, 6]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -97,8 +99,9 @@ async fn sqlite_journal_update_and_delete_are_refused() {
         })
         .unwrap();
     assert_eq!(
-        versions, 4,
-        "0001 queues and journal, 0002 cabinet, 0003 registry, 0004 integration requests"
+        versions, 5,
+        "0001 queues and journal, 0002 cabinet, 0003 registry, 0004 integration requests, \
+         0006 integration points"
     );
     let mode: String = conn
         .query_row("PRAGMA journal_mode", [], |row| row.get(0))
@@ -122,8 +125,9 @@ async fn sqlite_reopen_applies_no_migration_twice() {
         })
         .unwrap();
     assert_eq!(
-        versions, 4,
-        "0001 queues and journal, 0002 cabinet, 0003 registry, 0004 integration requests"
+        versions, 5,
+        "0001 queues and journal, 0002 cabinet, 0003 registry, 0004 integration requests, \
+         0006 integration points"
     );
 }
 

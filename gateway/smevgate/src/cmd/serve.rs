@@ -7,7 +7,7 @@ use std::sync::Arc;
 use anyhow::Context;
 
 use crate::cli::ServeArgs;
-use crate::config::Config;
+use crate::config::{Config, ConfigError};
 use crate::node;
 
 /// Loads the configuration, builds the node, binds and serves.
@@ -26,7 +26,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let tls = match (&config.node.tls_cert, &config.node.tls_key) {
         (Some(cert), Some(key)) => Some(
             server::load_tls(&config.resolve(cert), &config.resolve(key)).map_err(|e| {
-                crate::config::ConfigError::Invalid {
+                ConfigError::Invalid {
                     key: "node.tls_cert".to_owned(),
                     message: e.to_string(),
                 }
@@ -35,6 +35,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         _ => None,
     };
     let node = Arc::new(node::build(&config).await?);
+    let (workers, stop) = start_delivery(&node, &config)?;
     let listener = tokio::net::TcpListener::bind(config.node.listen)
         .await
         .with_context(|| format!("cannot listen on {}", config.node.listen))?;
@@ -48,12 +49,6 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         services = config.services.len(),
         "smevgate listening on {scheme}://{address}/ws"
     );
-    let (stop, stopped) = tokio::sync::watch::channel(false);
-    let workers = delivery::start(node.clone(), node::delivery_settings(&config), stopped)
-        .map_err(|e| crate::config::ConfigError::Invalid {
-            key: "delivery.ca_bundle".to_owned(),
-            message: e.to_string(),
-        })?;
     let shutdown = async move {
         shutdown_signal().await;
         // The workers stop between two looks; an attempt under way ends
@@ -64,6 +59,22 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     workers.join().await;
     tracing::info!("stopped");
     Ok(ExitCode::SUCCESS)
+}
+
+/// Starts the push and upstream workers; they stop when the returned
+/// sender says `true`.
+fn start_delivery(
+    node: &Arc<exchange::Node>,
+    config: &Config,
+) -> Result<(delivery::Workers, tokio::sync::watch::Sender<bool>), ConfigError> {
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let settings = node::delivery_settings(config);
+    let workers =
+        delivery::start(node.clone(), settings, stopped).map_err(|e| ConfigError::Invalid {
+            key: "delivery.ca_bundle".to_owned(),
+            message: e.to_string(),
+        })?;
+    Ok((workers, stop))
 }
 
 /// Resolves on SIGINT or SIGTERM.

@@ -55,6 +55,8 @@ pub struct NodeOptions {
     pub pg_schema: Option<String>,
     /// Run the push and upstream delivery workers with these settings.
     pub delivery: Option<delivery::DeliverySettings>,
+    /// Serve HTTPS with this certificate chain and key (PEM files).
+    pub tls: Option<(PathBuf, PathBuf)>,
 }
 
 /// A running node; stops when dropped.
@@ -113,6 +115,7 @@ impl NodeOptions {
             limits: wire::Limits::default(),
             pg_schema: None,
             delivery: None,
+            tls: None,
         }
     }
 }
@@ -152,11 +155,15 @@ impl TestNode {
         let addr = listener.local_addr().expect("local addr");
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let serving = node.clone();
+        let tls = options
+            .tls
+            .as_ref()
+            .map(|(cert, key)| server::load_tls(cert, key).expect("test tls loads"));
         tokio::spawn(async move {
             let shutdown = async {
                 let _ = stopped.await;
             };
-            let _ = server::run(listener, serving, None, shutdown).await;
+            let _ = server::run(listener, serving, tls, shutdown).await;
         });
         let delivery_stop = options.delivery.clone().map(|settings| {
             let (sender, stopped) = tokio::sync::watch::channel(false);

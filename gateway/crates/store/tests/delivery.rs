@@ -26,6 +26,7 @@ on_both_backends!(
     redrive_dead_letter_resets_attempts_journals_and_audits,
     redrive_pending_or_unknown_message_finds_nothing,
     defer_or_bury_settled_message_changes_nothing,
+    ack_journaled_writes_the_entry_with_the_settlement_only,
     point_changes_bump_versions_audit_and_registry_version,
     point_second_for_same_system_and_service_already_exists,
     point_invalid_form_is_refused_before_writing,
@@ -297,6 +298,49 @@ async fn defer_or_bury_settled_message_changes_nothing(h: &TestStore) {
     assert_eq!(
         operations(h, &message.message_id).await,
         ["SendRequest", "delivered", "acked"]
+    );
+}
+
+async fn ack_journaled_writes_the_entry_with_the_settlement_only(h: &TestStore) {
+    let message = request("PUSH10", T0);
+    put(&h.store, &message).await;
+    let now = T0 + Span::seconds(1);
+    h.store
+        .take(&message.queue, None, now, LEASE, NODE)
+        .await
+        .unwrap();
+    let entry = store::JournalEntry {
+        message_id: Some(message.message_id.clone()),
+        detail: "to upstream".into(),
+        ..store::JournalEntry::new(now, NODE, store::delivery::OP_FORWARDED)
+    };
+
+    let first = h.store.ack_journaled(
+        "PUSH10",
+        &message.message_id,
+        true,
+        now,
+        NODE,
+        None,
+        entry.clone(),
+    );
+    let first = first.await.unwrap();
+    let again = h
+        .store
+        .ack_journaled("PUSH10", &message.message_id, true, now, NODE, None, entry);
+    let again = again.await.unwrap();
+
+    assert!(matches!(first, store::AckOutcome::Acked(_)));
+    assert_eq!(again, store::AckOutcome::NotFound);
+    assert_eq!(
+        operations(h, &message.message_id).await,
+        [
+            "SendRequest",
+            "delivered",
+            "acked",
+            store::delivery::OP_FORWARDED
+        ],
+        "one forwarded entry, written with the settlement only"
     );
 }
 

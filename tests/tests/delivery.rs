@@ -116,6 +116,26 @@ async fn push_two_replicas_on_one_database_deliver_each_message_once() {
     first.stop().await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn workers_stop_when_told_and_when_the_sender_is_dropped() {
+    let node = TestNode::start(Backend::Sqlite).await;
+    let settings = first_delivery_settings().unwrap();
+    let (told, stopped) = tokio::sync::watch::channel(false);
+    let workers = delivery::start(node.node.clone(), settings.clone(), stopped).unwrap();
+    let (dropped, stopped_too) = tokio::sync::watch::channel(false);
+    let others = delivery::start(node.node.clone(), settings, stopped_too).unwrap();
+
+    told.send(true).unwrap();
+    drop(dropped);
+
+    let joined = tokio::time::timeout(DEADLINE, async {
+        workers.join().await;
+        others.join().await;
+    });
+    assert!(joined.await.is_ok(), "the workers never stopped");
+    node.stop().await;
+}
+
 fn first_delivery_settings() -> Option<delivery::DeliverySettings> {
     Some(delivery::DeliverySettings {
         poll_interval: Duration::from_millis(20),

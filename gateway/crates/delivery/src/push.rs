@@ -22,7 +22,7 @@ pub(crate) async fn run(mut worker: Worker, mut stop: Stop) {
     loop {
         worker.node.refresh_registry_if_due().await;
         for route in worker.routes(PointKind::Push, &QUEUES) {
-            drain(&mut worker, &route).await;
+            drain(&mut worker, &route, &stop).await;
         }
         if !worker.pause(&mut stop).await {
             break;
@@ -32,8 +32,11 @@ pub(crate) async fn run(mut worker: Worker, mut stop: Stop) {
 }
 
 /// Delivers up to one batch of `route`'s messages.
-async fn drain(worker: &mut Worker, route: &Route) {
+async fn drain(worker: &mut Worker, route: &Route, stop: &Stop) {
     for _ in 0..worker.settings.batch {
+        if Worker::stopping(stop) {
+            return;
+        }
         let Some(stored) = worker.take(route).await else {
             return;
         };

@@ -47,7 +47,7 @@ pub(crate) async fn run(mut worker: Worker, mut stop: Stop) {
     loop {
         worker.node.refresh_registry_if_due().await;
         for route in worker.routes(PointKind::Upstream, &[QueueKind::Requests]) {
-            drain(&mut worker, &route).await;
+            drain(&mut worker, &route, &stop).await;
         }
         poll_answers(&worker).await;
         if !worker.pause(&mut stop).await {
@@ -58,8 +58,11 @@ pub(crate) async fn run(mut worker: Worker, mut stop: Stop) {
 }
 
 /// Forwards up to one batch of `route`'s requests.
-async fn drain(worker: &mut Worker, route: &Route) {
+async fn drain(worker: &mut Worker, route: &Route, stop: &Stop) {
     for _ in 0..worker.settings.batch {
+        if Worker::stopping(stop) {
+            return;
+        }
         let Some(stored) = worker.take(route).await else {
             return;
         };

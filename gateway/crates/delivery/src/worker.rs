@@ -166,6 +166,12 @@ impl Worker {
         }
     }
 
+    /// Whether the workers are told to stop (or the sender is gone): checked
+    /// between two messages, so a long batch does not hold up a shutdown.
+    pub(crate) fn stopping(stop: &Stop) -> bool {
+        *stop.borrow() || stop.has_changed().is_err()
+    }
+
     /// Waits one poll interval; `false` when told to stop.
     pub(crate) async fn pause(&self, stop: &mut Stop) -> bool {
         if *stop.borrow() {

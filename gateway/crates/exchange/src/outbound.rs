@@ -228,7 +228,9 @@ impl Node {
     /// Files a Response (or status) an upstream node handed `system` in its
     /// local response queue, as an answer to the original request (same
     /// original message id), so GetResponse here hands it out. Returns the
-    /// id to Ack upstream: only once it is stored (or was already).
+    /// id to Ack upstream: only once it is stored (or was already). An
+    /// answer to no request this node forwarded for `system` is not ours:
+    /// `None`, and it stays upstream, unacked, for whoever polls there.
     ///
     /// # Errors
     /// [`ExchangeError::Store`], or [`ExchangeError::Internal`] for a reply
@@ -251,10 +253,8 @@ impl Node {
             None => None,
         };
         let Some(original) = original.filter(|o| o.message.sender == system) else {
-            // Not an answer to anything this node forwarded for `system`:
-            // drained (acked) so it does not come back forever.
-            tracing::warn!(message_id = %ack_id, system, "upstream answer to an unknown request");
-            return Ok(Some(ack_id));
+            tracing::warn!(message_id = %ack_id, system, "upstream answer to an unknown request left upstream");
+            return Ok(None);
         };
         let now = self.clock.now();
         let message = answer_message(self, system, reply, response, &original.message, now)?;

@@ -188,3 +188,51 @@ impl Registry {
             .max_by_key(|p| cabinet::PointService::specificity(p.service.as_ref()))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use cabinet::{PointForm, PointKind, PointService};
+
+    use super::*;
+
+    fn echo() -> PointService {
+        PointService {
+            namespace: "urn:echo".into(),
+            root: "EchoRequest".into(),
+        }
+    }
+
+    #[test]
+    fn point_for_service_point_wins_over_catch_all() {
+        let catch_all = PointForm::new("P01", PointKind::Push, "http://a");
+        let only_echo = PointForm {
+            service: Some(echo()),
+            ..PointForm::new("P01", PointKind::Queue, "")
+        };
+        let registry = Registry::default().with_points([catch_all, only_echo]);
+
+        let echo_point = registry
+            .point_for("P01", "urn:echo", "EchoRequest")
+            .unwrap();
+        let other_point = registry.point_for("P01", "urn:other", "Other").unwrap();
+
+        assert_eq!(echo_point.kind, PointKind::Queue, "the ИС polls for echo");
+        assert_eq!(other_point.kind, PointKind::Push);
+        assert!(registry
+            .point_for("P02", "urn:echo", "EchoRequest")
+            .is_none());
+    }
+
+    #[test]
+    fn with_points_later_point_of_same_system_and_service_replaces() {
+        let configured = PointForm::new("P01", PointKind::Push, "http://configured");
+        let stored = PointForm::new("P01", PointKind::Upstream, "http://stored/ws");
+        let registry = Registry::default()
+            .with_points([configured])
+            .with_points([stored]);
+
+        assert_eq!(registry.points().len(), 1);
+        let point = registry.point_for("P01", "urn:any", "Any").unwrap();
+        assert_eq!(point.url, "http://stored/ws");
+    }
+}

@@ -147,6 +147,7 @@ on_both_stores!(
     push_receiver_failing_twice_gets_the_message_once_and_status_follows,
     push_receiver_always_failing_dead_letters_then_redrive_delivers,
     upstream_node_answers_reach_the_consumer_on_the_first_node,
+    upstream_without_the_consumer_key_forwards_the_stored_signature,
     upstream_invalid_content_fault_becomes_rejected_by_smev_status,
     upstream_down_is_retried_then_dead_lettered,
 );
@@ -525,6 +526,47 @@ async fn upstream_node_answers_reach_the_consumer_on_the_first_node(backend: Bac
         .unwrap();
     let acked = upstream_copy.delivery.state;
     assert_eq!(acked, MessageState::Acked, "acked upstream once filed");
+    upstream.stop().await;
+    first.stop().await;
+}
+
+/// The fixtures' registry with no ИС key held by the node.
+fn registry_without_keys() -> exchange::Registry {
+    let full = fixtures_registry();
+    let systems = full
+        .systems()
+        .iter()
+        .cloned()
+        .map(|system| exchange::InformationSystem {
+            signing: None,
+            ..system
+        })
+        .collect();
+    let services = full.services().cloned().collect();
+    exchange::Registry::new(systems, services).unwrap()
+}
+
+async fn upstream_without_the_consumer_key_forwards_the_stored_signature(backend: Backend) {
+    let first = delivering_node(backend).await;
+    first.node.replace_registry(registry_without_keys());
+    let upstream = TestNode::start(backend).await;
+    add_point(&first, &point(PointKind::Upstream, &upstream.url(), 3)).await;
+    assert!(first.node.systems_with_keys().is_empty());
+
+    let id = send_request(&first).await;
+    wait_for_state(&first, &id, MessageState::Acked).await;
+
+    let arrived = upstream.node.store().get(&id).await.unwrap();
+    let arrived = arrived.expect("the upstream verified the consumer's own ЭП-ОВ and queued it");
+    let stored = first.node.store().get(&id).await.unwrap().unwrap();
+    assert_eq!(
+        arrived.message.content, stored.message.content,
+        "the same fragment"
+    );
+    assert_eq!(
+        arrived.message.signature, stored.message.signature,
+        "the same ЭП-ОВ"
+    );
     upstream.stop().await;
     first.stop().await;
 }

@@ -58,6 +58,10 @@ pub struct NodeOptions {
     /// Run the auto-poll task (for `settings.auto_poll`) at this pace, as
     /// `smevgate serve` does; not at all when `None`.
     pub auto_poll_every: Option<std::time::Duration>,
+    /// Run the push and upstream delivery workers with these settings.
+    pub delivery: Option<delivery::DeliverySettings>,
+    /// Serve HTTPS with this certificate chain and key (PEM files).
+    pub tls: Option<(PathBuf, PathBuf)>,
 }
 
 /// A running node; stops when dropped.
@@ -70,6 +74,8 @@ pub struct TestNode {
     pub pg_schema: Option<String>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     stop_poll: Option<tokio::sync::oneshot::Sender<()>>,
+    // Dropping it stops the delivery workers.
+    _delivery_stop: Option<tokio::sync::watch::Sender<bool>>,
     _dir: Option<tempfile::TempDir>,
     owns_schema: bool,
 }
@@ -116,6 +122,8 @@ impl NodeOptions {
             limits: wire::Limits::default(),
             pg_schema: None,
             auto_poll_every: None,
+            delivery: None,
+            tls: None,
         }
     }
 }
@@ -156,11 +164,20 @@ impl TestNode {
         let addr = listener.local_addr().expect("local addr");
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let serving = node.clone();
+        let tls = options
+            .tls
+            .as_ref()
+            .map(|(cert, key)| server::load_tls(cert, key).expect("test tls loads"));
         tokio::spawn(async move {
             let shutdown = async {
                 let _ = stopped.await;
             };
-            let _ = server::run(listener, serving, None, shutdown).await;
+            let _ = server::run(listener, serving, tls, shutdown).await;
+        });
+        let delivery_stop = options.delivery.clone().map(|settings| {
+            let (sender, stopped) = tokio::sync::watch::channel(false);
+            delivery::start(node.clone(), settings, stopped).expect("delivery workers start");
+            sender
         });
         let stop_poll = options.auto_poll_every.map(|every| {
             let (stop_poll, poll_stopped) = tokio::sync::oneshot::channel::<()>();
@@ -176,6 +193,7 @@ impl TestNode {
             pg_schema,
             stop: Some(stop),
             stop_poll,
+            _delivery_stop: delivery_stop,
             _dir: dir,
             owns_schema,
         }
@@ -484,4 +502,88 @@ async fn send(request: hyper::Request<Full<Bytes>>) -> HttpReply {
         content_type,
         body: String::from_utf8_lossy(&body).into_owned(),
     }
+}
+
+/// What a REST API call answered.
+#[derive(Debug)]
+pub struct ApiReply {
+    /// Status code.
+    pub status: u16,
+    /// Content-Type.
+    pub content_type: String,
+    /// `ETag`, when sent.
+    pub etag: Option<String>,
+    /// The JSON body (`Null` when empty or not JSON).
+    pub json: serde_json::Value,
+}
+
+/// One call of the REST API under `/api/v1` with a bearer, an optional
+/// `If-Match` version and an optional JSON body.
+pub async fn api_call(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    bearer: &str,
+    if_match: Option<i64>,
+    body: Option<&serde_json::Value>,
+) -> ApiReply {
+    let mut request = hyper::Request::builder()
+        .method(method)
+        .uri(format!("http://{addr}/api/v1{path}"))
+        .header("authorization", format!("Bearer {bearer}"));
+    if let Some(version) = if_match {
+        request = request.header("if-match", format!("\"{version}\""));
+    }
+    let bytes = match body {
+        Some(json) => {
+            request = request.header("content-type", "application/json");
+            Bytes::from(json.to_string())
+        }
+        None => Bytes::new(),
+    };
+    let client: Client<_, Full<Bytes>> = Client::builder(TokioExecutor::new()).build_http();
+    let request = request.body(Full::new(bytes)).expect("request");
+    let response = client.request(request).await.expect("node answers");
+    let header = |name| {
+        let value = response.headers().get(name).and_then(|v| v.to_str().ok());
+        value.map(str::to_owned)
+    };
+    let (content_type, etag) = (header("content-type").unwrap_or_default(), header("etag"));
+    let status = response.status().as_u16();
+    let body = response
+        .into_body()
+        .collect()
+        .await
+        .expect("body")
+        .to_bytes();
+    let json = serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null);
+    ApiReply {
+        status,
+        content_type,
+        etag,
+        json,
+    }
+}
+
+/// A bearer (API token) of a new user of `role` on `node`.
+pub async fn token_of_role(node: &TestNode, login: &str, role: &str) -> String {
+    let store = node.node.store();
+    let context = cabinet::audit::AuditContext {
+        actor: "setup".into(),
+        remote: None,
+        at: OffsetDateTime::now_utc(),
+    };
+    let form = cabinet::UserForm {
+        login: login.into(),
+        full_name: format!("Пользователь {login}"),
+        role: role.into(),
+        ..cabinet::UserForm::default()
+    };
+    let user = store
+        .create_user(&form, "длинный-пароль-2024", &context)
+        .await
+        .expect("user");
+    let issued = store.issue_api_token(user.id, "тест", None, &context).await;
+    let (secret, _) = issued.expect("token");
+    secret.expose().to_owned()
 }

@@ -29,6 +29,12 @@ pub struct Config {
     /// Registered business message types (ВС).
     #[serde(default)]
     pub services: Vec<ServiceSection>,
+    /// The push and upstream delivery workers.
+    #[serde(default)]
+    pub delivery: DeliverySection,
+    /// Integration points: who takes an ИС's messages out (issue #3).
+    #[serde(default)]
+    pub points: Vec<PointSection>,
     /// The folder the file was read from; relative paths resolve against it.
     #[serde(skip)]
     pub base_dir: PathBuf,
@@ -129,6 +135,52 @@ pub struct ServiceSection {
     /// without one they are refused with `InvalidContent`. Default `false`.
     #[serde(default)]
     pub personal_signature_required: bool,
+}
+
+/// `[delivery]`: the workers that push messages to ИС endpoints and
+/// forward them to upstream nodes.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DeliverySection {
+    /// Milliseconds between two looks at the queues (default 1000).
+    pub poll_interval_ms: u64,
+    /// CA certificates (PEM) trusted for `https` push and upstream
+    /// endpoints; without it only `http` endpoints work.
+    pub ca_bundle: Option<PathBuf>,
+    /// Schema version (`1.1`, `1.2`, `1.3`) spoken to upstream nodes when
+    /// polling them for answers (default `1.2`).
+    pub upstream_version: String,
+    /// Most messages taken from one queue per look (default 100).
+    pub batch: usize,
+}
+
+/// `[[points]]`: one integration point. A point without a service covers
+/// every service of its ИС; a point of one service wins over it. Points
+/// stored through the API replace a configured one of the same ИС and
+/// service.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PointSection {
+    /// Mnemonic of the ИС (in `[[systems]]`).
+    pub system: String,
+    /// Namespace URI of the one service's request root (with `service_root`).
+    pub service_namespace: Option<String>,
+    /// Local name of the one service's request root.
+    pub service_root: Option<String>,
+    /// `queue` (the ИС polls), `push` or `upstream`.
+    pub kind: String,
+    /// `http(s)://` endpoint: the ИС's (push) or another node's `/ws`
+    /// (upstream); empty for `queue`.
+    #[serde(default)]
+    pub url: String,
+    /// Attempts before a dead letter, 1 to 100 (default 10).
+    pub max_attempts: Option<u32>,
+    /// First backoff ceiling in milliseconds (default 1000).
+    pub backoff_base_ms: Option<u64>,
+    /// Largest backoff ceiling in milliseconds (default 300000).
+    pub backoff_cap_ms: Option<u64>,
+    /// Timeout of one attempt in milliseconds (default 30000).
+    pub timeout_ms: Option<u64>,
 }
 
 /// Why a configuration could not be used. Each message names the key.
@@ -261,6 +313,29 @@ impl Config {
                 return Err(invalid(key, "names no system in [[systems]]"));
             }
         }
+        self.validate_delivery()?;
+        self.point_forms().map(|_| ())
+    }
+
+    fn validate_delivery(&self) -> Result<(), ConfigError> {
+        let invalid = |key: &str, message: &str| ConfigError::Invalid {
+            key: key.to_owned(),
+            message: message.to_owned(),
+        };
+        let delivery = &self.delivery;
+        if !(1..=3_600_000).contains(&delivery.poll_interval_ms) {
+            let message = "must be from 1 to 3600000";
+            return Err(invalid("delivery.poll_interval_ms", message));
+        }
+        if !(1..=10_000).contains(&delivery.batch) {
+            return Err(invalid("delivery.batch", "must be from 1 to 10000"));
+        }
+        if wire::Version::from_label(&delivery.upstream_version).is_none() {
+            return Err(invalid(
+                "delivery.upstream_version",
+                "must be 1.1, 1.2 or 1.3",
+            ));
+        }
         Ok(())
     }
 
@@ -285,6 +360,25 @@ impl Config {
         Ok(())
     }
 
+    /// The `[[points]]` as domain forms, each checked.
+    ///
+    /// # Errors
+    /// [`ConfigError::Invalid`] naming the first offending key.
+    pub fn point_forms(&self) -> Result<Vec<cabinet::PointForm>, ConfigError> {
+        let mut forms = Vec::with_capacity(self.points.len());
+        for (i, section) in self.points.iter().enumerate() {
+            let form = section.to_form(i)?;
+            if !self.systems.iter().any(|s| s.mnemonic == form.system) {
+                return Err(ConfigError::Invalid {
+                    key: format!("points[{i}].system"),
+                    message: "names no system in [[systems]]".to_owned(),
+                });
+            }
+            forms.push(form);
+        }
+        Ok(forms)
+    }
+
     /// The database URL: the configured one, or the embedded file under `var_dir`.
     pub fn database_url(&self) -> String {
         match &self.node.database_url {
@@ -293,6 +387,64 @@ impl Config {
                 let file = self.node.var_dir.join("smevgate.db");
                 format!("sqlite://{}", file.display())
             }
+        }
+    }
+}
+
+// === impl PointSection ===
+
+impl PointSection {
+    /// The domain form of `points[index]`, validated.
+    fn to_form(&self, index: usize) -> Result<cabinet::PointForm, ConfigError> {
+        let invalid = |field: &str, message: &str| ConfigError::Invalid {
+            key: format!("points[{index}].{field}"),
+            message: message.to_owned(),
+        };
+        let kind = cabinet::PointKind::parse(&self.kind)
+            .ok_or_else(|| invalid("kind", "must be queue, push or upstream"))?;
+        let service = match (&self.service_namespace, &self.service_root) {
+            (Some(namespace), Some(root)) => Some(cabinet::PointService {
+                namespace: namespace.clone(),
+                root: root.clone(),
+            }),
+            (None, None) => None,
+            _ => {
+                return Err(invalid(
+                    "service_namespace",
+                    "goes together with service_root",
+                ))
+            }
+        };
+        let defaults = cabinet::PointForm::new(&self.system, kind, &self.url);
+        let form = cabinet::PointForm {
+            service,
+            max_attempts: self.max_attempts.unwrap_or(defaults.max_attempts),
+            backoff_base_ms: self.backoff_base_ms.unwrap_or(defaults.backoff_base_ms),
+            backoff_cap_ms: self.backoff_cap_ms.unwrap_or(defaults.backoff_cap_ms),
+            timeout_ms: self.timeout_ms.unwrap_or(defaults.timeout_ms),
+            ..defaults
+        };
+        if let Err(errors) = form.validate() {
+            let first = &errors.errors()[0];
+            let field = first
+                .field
+                .replace("service.namespace", "service_namespace");
+            let field = field.replace("service.root", "service_root");
+            return Err(invalid(&field, &first.message));
+        }
+        Ok(form)
+    }
+}
+
+// === impl DeliverySection ===
+
+impl Default for DeliverySection {
+    fn default() -> Self {
+        DeliverySection {
+            poll_interval_ms: 1000,
+            ca_bundle: None,
+            upstream_version: "1.2".to_owned(),
+            batch: 100,
         }
     }
 }
@@ -338,5 +490,75 @@ impl Default for LimitsSection {
             max_body_bytes: 10 * 1024 * 1024,
             max_depth: 256,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with_point(point: &str) -> Result<Config, ConfigError> {
+        let text = format!(
+            "[[systems]]\nmnemonic = \"PROVIDER01\"\ncertificates = [\"c.pem\"]\n\n[[points]]\n{point}"
+        );
+        let config: Config = toml::from_str(&text).expect("parses");
+        config.validate().map(|()| config)
+    }
+
+    fn invalid_key(result: Result<Config, ConfigError>) -> String {
+        match result {
+            Err(ConfigError::Invalid { key, .. }) => key,
+            other => panic!("expected an invalid key, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn point_push_with_defaults_becomes_a_form() {
+        let config =
+            with_point("system = \"PROVIDER01\"\nkind = \"push\"\nurl = \"http://127.0.0.1:9/p\"");
+        let forms = config.unwrap().point_forms().unwrap();
+        assert_eq!(forms.len(), 1);
+        assert_eq!(forms[0].kind, cabinet::PointKind::Push);
+        assert_eq!(forms[0].max_attempts, 10);
+        assert!(forms[0].service.is_none());
+    }
+
+    #[test]
+    fn point_bad_values_name_their_key() {
+        let cases = [
+            ("system = \"PROVIDER01\"\nkind = \"poll\"", "points[0].kind"),
+            ("system = \"NOBODY\"\nkind = \"queue\"", "points[0].system"),
+            (
+                "system = \"PROVIDER01\"\nkind = \"push\"\nurl = \"ftp://x\"",
+                "points[0].url",
+            ),
+            (
+                "system = \"PROVIDER01\"\nkind = \"push\"\nurl = \"http://x\"\nmax_attempts = 101",
+                "points[0].max_attempts",
+            ),
+            (
+                "system = \"PROVIDER01\"\nkind = \"queue\"\nservice_root = \"X\"",
+                "points[0].service_namespace",
+            ),
+        ];
+        for (point, key) in cases {
+            assert_eq!(invalid_key(with_point(point)), key, "{point}");
+        }
+    }
+
+    #[test]
+    fn delivery_bad_values_name_their_key() {
+        let mut config = Config::default();
+        config.delivery.poll_interval_ms = 0;
+        assert_eq!(
+            invalid_key(config.validate().map(|()| Config::default())),
+            "delivery.poll_interval_ms"
+        );
+        let mut config = Config::default();
+        config.delivery.upstream_version = "2.0".into();
+        assert_eq!(
+            invalid_key(config.validate().map(|()| Config::default())),
+            "delivery.upstream_version"
+        );
     }
 }

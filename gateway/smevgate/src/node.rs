@@ -180,7 +180,21 @@ fn registry(config: &Config) -> Result<exchange::Registry, ConfigError> {
             personal_signature_required: section.personal_signature_required,
         });
     }
-    exchange::Registry::new(systems, services).map_err(|e| invalid("services", e.to_string()))
+    let registry = exchange::Registry::new(systems, services)
+        .map_err(|e| invalid("services", e.to_string()))?;
+    Ok(registry.with_points(config.point_forms()?))
+}
+
+/// The delivery workers' settings of `[delivery]`.
+pub fn delivery_settings(config: &Config) -> delivery::DeliverySettings {
+    let delivery = &config.delivery;
+    delivery::DeliverySettings {
+        poll_interval: std::time::Duration::from_millis(delivery.poll_interval_ms),
+        ca_bundle: delivery.ca_bundle.as_ref().map(|path| config.resolve(path)),
+        upstream_version: wire::Version::from_label(&delivery.upstream_version)
+            .unwrap_or(wire::Version::V1_2),
+        batch: delivery.batch,
+    }
 }
 
 /// Compiles a ВС schema with the files beside it; a failure names what

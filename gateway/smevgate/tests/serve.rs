@@ -845,3 +845,98 @@ fn serve_with_malformed_database_url_exits_64() {
         assert_eq!(output.status.code(), Some(64), "{url}: {stderr}");
     }
 }
+
+/// A config in `dir`: the fixtures' systems and ВС (absolute paths), fast
+/// delivery looks, and `points` appended as they are.
+fn write_points_config(dir: &Path, points: &str) {
+    let base = std::fs::read_to_string(node_toml()).expect("node.toml");
+    let fixtures = fixtures();
+    let absolute = |text: String, folder: &str| {
+        let path = fixtures.join(folder);
+        text.replace(&format!("\"{folder}"), &format!("\"{}", path.display()))
+    };
+    let config = absolute(absolute(base, "keys/"), "schemas/");
+    let config = format!("{config}\n[delivery]\npoll_interval_ms = 20\n\n{points}");
+    std::fs::write(dir.join("points.toml"), config).expect("writes");
+}
+
+/// A push endpoint on 127.0.0.1:0 answering 200 to every POST; each body
+/// comes down the channel.
+fn push_endpoint() -> (String, mpsc::Receiver<String>) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("binds");
+    let url = format!("http://{}/inbox", listener.local_addr().expect("addr"));
+    let (send, receive) = mpsc::channel();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { break };
+            let body = read_http_body(&mut stream);
+            let answer = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+            let _ = stream.write_all(answer.as_bytes());
+            if send.send(body).is_err() {
+                break;
+            }
+        }
+    });
+    (url, receive)
+}
+
+/// The body of one HTTP/1.1 request with a Content-Length.
+fn read_http_body(stream: &mut TcpStream) -> String {
+    let mut reader = BufReader::new(stream.try_clone().expect("clone"));
+    let mut length = 0;
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+            break;
+        }
+        let lower = line.to_ascii_lowercase();
+        if let Some(value) = lower.strip_prefix("content-length:") {
+            length = value.trim().parse().unwrap_or(0);
+        }
+    }
+    let mut body = vec![0; length];
+    let _ = reader.read_exact(&mut body);
+    text(&body)
+}
+
+#[test]
+fn serve_with_push_point_in_config_pushes_the_request_and_stops_on_sigterm() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (url, pushed) = push_endpoint();
+    let point = format!("[[points]]\nsystem = \"PROVIDER01\"\nkind = \"push\"\nurl = {url:?}\n");
+    write_points_config(dir.path(), &point);
+    let served = Served::start(dir.path(), Path::new("points.toml"), &[]);
+
+    let payload = fixtures().join("payloads/echo-request.xml");
+    let payload = payload.to_str().expect("utf-8 path");
+    let sent = client(
+        &served,
+        dir.path(),
+        "1.2",
+        "CONSUMER01",
+        &["send-request", "--payload", payload],
+    );
+    let id = sent.get("message-id").to_owned();
+    let body = pushed
+        .recv_timeout(std::time::Duration::from_secs(60))
+        .expect("the push endpoint got the request");
+
+    assert!(body.contains("GetRequestResponse"), "{body}");
+    assert!(body.contains(&id), "{body}");
+    assert_stops_on_sigterm(served);
+}
+
+#[test]
+fn serve_with_bad_point_exits_64_naming_the_key() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let point = "[[points]]\nsystem = \"PROVIDER01\"\nkind = \"push\"\nurl = \"ftp://x\"\n";
+    write_points_config(dir.path(), point);
+
+    let (code, stderr) = serve_refused(dir.path(), "points.toml");
+
+    assert_eq!(code, Some(64), "{stderr}");
+    assert!(
+        stderr.contains("invalid config value `points[0].url`"),
+        "{stderr}"
+    );
+}

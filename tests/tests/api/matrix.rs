@@ -57,6 +57,13 @@ pub const MATRIX: &[(&str, &str, u16, u16, u16)] = &[
     ("PUT", "/clients/{id}", 200, 403, 403),
     ("DELETE", "/clients/{id}", 204, 403, 403),
     ("POST", "/clients/{id}/secret", 200, 403, 403),
+    ("GET", "/systems/{mnemonic}/points", 200, 403, 403),
+    ("POST", "/systems/{mnemonic}/points", 201, 403, 403),
+    ("GET", "/systems/{mnemonic}/points/{id}", 200, 403, 403),
+    ("PUT", "/systems/{mnemonic}/points/{id}", 200, 403, 403),
+    ("DELETE", "/systems/{mnemonic}/points/{id}", 204, 403, 403),
+    ("GET", "/dead-letters", 200, 403, 200),
+    ("POST", "/dead-letters/{message_id}/redrive", 200, 403, 403),
     ("GET", "/openapi.json", 200, 200, 200),
 ];
 
@@ -69,6 +76,7 @@ pub const CLIENT_MATRIX: &[(&str, &str, u16, u16)] = &[
     ("GET", "/requests/{id}", 200, 403),
     ("GET", "/responses/{id}", 200, 403),
     ("GET", "/journal", 200, 200),
+    ("GET", "/dead-letters", 200, 200),
 ];
 
 /// Routes anyone may call without a token.
@@ -162,6 +170,8 @@ pub async fn call_for(
                 Call::new(method, ""),
             )
         }
+        (_, p) if p.contains("/points") => point_call(cabinet, method, path, seq).await,
+        (_, p) if p.contains("/redrive") => dead_letter_call(cabinet, method, path).await,
         (_, p) if p.starts_with("/systems") || p.starts_with("/services") => {
             registry_call(cabinet, method, path, seq).await
         }
@@ -349,6 +359,77 @@ async fn client_call(
         "DELETE" => (path, call.if_match(1)),
         _ => (path, call),
     }
+}
+
+/// A request for a `/systems/{mnemonic}/points` row on the configured
+/// provider, with a point of a service of its own per `seq`.
+async fn point_call(
+    cabinet: &Cabinet,
+    method: &'static str,
+    path: &str,
+    seq: usize,
+) -> (String, Call) {
+    let provider = smevgate_tests::PROVIDER;
+    let service = cabinet::PointService {
+        namespace: format!("urn://smevgate.test/matrix/{seq}"),
+        root: "MatrixRequest".to_owned(),
+    };
+    let body = json!({
+        "kind": "push", "url": "http://127.0.0.1:9/push",
+        "service": { "namespace": service.namespace, "root": service.root },
+    });
+    let path = path.replace("{mnemonic}", provider);
+    let call = Call::new(method, "");
+    if !path.contains("{id}") {
+        return match method {
+            "POST" => (path, call.json(&body)),
+            _ => (path, call),
+        };
+    }
+    let form = cabinet::PointForm {
+        service: Some(service),
+        ..cabinet::PointForm::new(provider, cabinet::PointKind::Push, "http://127.0.0.1:9/p")
+    };
+    let context = super::fixture::setup_context();
+    let point = cabinet.store().create_point(&form, &context).await.unwrap();
+    let path = path.replace("{id}", &point.id.to_string());
+    match method {
+        "PUT" => (path, call.if_match(1).json(&body)),
+        "DELETE" => (path, call.if_match(1)),
+        _ => (path, call),
+    }
+}
+
+/// A request for the re-drive row: an echo request sent over SOAP, taken
+/// and given up through the store, so there is a dead letter to re-drive.
+async fn dead_letter_call(cabinet: &Cabinet, method: &'static str, path: &str) -> (String, Call) {
+    let now = OffsetDateTime::now_utc();
+    let message_id = smevgate_tests::message_id(now);
+    let consumer = smevgate_tests::Ims::consumer();
+    let payload = smevgate_tests::echo_request();
+    let envelope = consumer.send_request(wire::Version::V1_3, &message_id, &payload);
+    let reply = cabinet.node.post(envelope, "urn:SendRequest").await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let store = cabinet.store();
+    let queue = store::QueueId::new(smevgate_tests::PROVIDER, store::QueueKind::Requests);
+    let lease = std::time::Duration::from_secs(60);
+    let taken = store
+        .take(&queue, None, now, lease, "matrix")
+        .await
+        .unwrap();
+    assert!(taken.is_some());
+    let failure = store::delivery::AttemptFailure {
+        error: "matrix".to_owned(),
+        fault_code: None,
+    };
+    let buried = store
+        .dead_letter(&message_id, &failure, now, "matrix")
+        .await;
+    assert!(buried.unwrap());
+    (
+        path.replace("{message_id}", &message_id),
+        Call::new(method, ""),
+    )
 }
 
 fn service_json(form: &cabinet::ServiceForm) -> serde_json::Value {

@@ -30,8 +30,8 @@
 //!   and `ETag`, RFC 3339 times.
 //! - [`session`], [`organisation`], [`users`], [`tokens`], [`audit`],
 //!   [`journal`], [`systems`], [`services`], [`requests`], [`responses`],
-//!   [`status`], [`clients`] — one module per resource: its JSON types and
-//!   handlers.
+//!   [`status`], [`clients`], [`points`] (integration points and dead
+//!   letters) — one module per resource: its JSON types and handlers.
 //! - [`login_limit`] — failed logins per address (429 on `POST /session`).
 //! - [`oauth`] — `POST /oauth/token`, the client credentials grant;
 //!   [`access_token`] — the signed tokens it issues; [`rate_limit`] — the
@@ -52,6 +52,7 @@ pub mod login_limit;
 pub mod oauth;
 pub mod openapi;
 pub mod organisation;
+pub mod points;
 pub mod precondition;
 pub mod problem;
 pub mod rate_limit;

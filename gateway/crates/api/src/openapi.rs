@@ -141,6 +141,7 @@ fn failures(route: &Route) -> Vec<u16> {
             | Endpoint::ListTokens
             | Endpoint::Logout
             | Endpoint::ListRequests
+            | Endpoint::ListDeadLetters
     );
     if queried {
         codes.push(400);
@@ -169,7 +170,7 @@ fn parameters(route: &Route) -> Vec<Value> {
             "name": "id", "in": "path", "required": true, "schema": { "type": kind }
         }));
     }
-    for name in ["mnemonic", "fingerprint"] {
+    for name in ["mnemonic", "fingerprint", "message_id"] {
         if route.path.contains(&format!("{{{name}}}")) {
             parameters.push(json!({
                 "name": name, "in": "path", "required": true, "schema": { "type": "string" }
@@ -196,6 +197,7 @@ fn parameters(route: &Route) -> Vec<Value> {
         ],
         Endpoint::ListTokens => &["user_id"],
         Endpoint::ListRequests => &["since", "until", "status", "service", "limit", "cursor"],
+        Endpoint::ListDeadLetters => &["limit"],
         _ => &[],
     };
     for name in query {
@@ -245,6 +247,10 @@ fn success(endpoint: Endpoint) -> (u16, Option<&'static str>) {
         Endpoint::RotateClientSecret => (200, Some("IssuedClient")),
         Endpoint::GetClient | Endpoint::PutClient => (200, Some("Client")),
         Endpoint::DeleteClient => (204, None),
+        Endpoint::ListPoints | Endpoint::ListDeadLetters => (200, None),
+        Endpoint::CreatePoint => (201, None),
+        Endpoint::GetPoint | Endpoint::PutPoint | Endpoint::RedriveDeadLetter => (200, None),
+        Endpoint::DeletePoint => (204, None),
     }
 }
 

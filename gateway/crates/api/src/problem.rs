@@ -590,6 +590,8 @@ fn kind_title(kind: ObjectKind) -> &'static str {
         ObjectKind::Certificate => "Сертификат",
         ObjectKind::Service => "Вид сведений",
         ObjectKind::ApiClient => "API-клиент",
+        ObjectKind::IntegrationPoint => "Точка интеграции",
+        ObjectKind::Message => "Сообщение",
     }
 }
 

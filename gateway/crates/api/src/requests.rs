@@ -666,6 +666,7 @@ fn state_text(state: MessageState) -> &'static str {
         MessageState::Pending => "pending",
         MessageState::Acked => "acked",
         MessageState::Rejected => "rejected",
+        MessageState::Dead => "dead",
     }
 }
 

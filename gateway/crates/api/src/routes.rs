@@ -12,8 +12,8 @@ use cabinet::Action;
 use crate::problem::ApiError;
 use crate::state::ApiState;
 use crate::{
-    audit, auth, clients, journal, oauth, openapi, organisation, requests, responses, services,
-    session, status, systems, tokens, users,
+    audit, auth, clients, journal, oauth, openapi, organisation, points, requests, responses,
+    services, session, status, systems, tokens, users,
 };
 
 /// Prefix of every API path.
@@ -132,6 +132,20 @@ pub enum Endpoint {
     DeleteClient,
     /// Replace an API client's secret.
     RotateClientSecret,
+    /// The integration points of an information system.
+    ListPoints,
+    /// Register an integration point.
+    CreatePoint,
+    /// One integration point.
+    GetPoint,
+    /// Replace an integration point.
+    PutPoint,
+    /// Remove an integration point.
+    DeletePoint,
+    /// Messages given up after their delivery attempts.
+    ListDeadLetters,
+    /// Send a dead letter back to its queue.
+    RedriveDeadLetter,
 }
 
 /// One route: method and path (under [`PREFIX`]), what it does, who may.
@@ -456,6 +470,55 @@ pub const ROUTES: &[Route] = &[
     ),
     route(
         Verb::Get,
+        "/systems/{mnemonic}/points",
+        Endpoint::ListPoints,
+        Access::Requires(Action::ManageIntegrationPoints),
+        "Точки интеграции ИС",
+    ),
+    route(
+        Verb::Post,
+        "/systems/{mnemonic}/points",
+        Endpoint::CreatePoint,
+        Access::Requires(Action::ManageIntegrationPoints),
+        "Зарегистрировать точку интеграции (queue, push, upstream)",
+    ),
+    route(
+        Verb::Get,
+        "/systems/{mnemonic}/points/{id}",
+        Endpoint::GetPoint,
+        Access::Requires(Action::ManageIntegrationPoints),
+        "Точка интеграции",
+    ),
+    route(
+        Verb::Put,
+        "/systems/{mnemonic}/points/{id}",
+        Endpoint::PutPoint,
+        Access::Requires(Action::ManageIntegrationPoints),
+        "Изменить точку интеграции",
+    ),
+    route(
+        Verb::Delete,
+        "/systems/{mnemonic}/points/{id}",
+        Endpoint::DeletePoint,
+        Access::Requires(Action::ManageIntegrationPoints),
+        "Удалить точку интеграции",
+    ),
+    route(
+        Verb::Get,
+        "/dead-letters",
+        Endpoint::ListDeadLetters,
+        Access::Requires(Action::ReadJournal),
+        "Недоставленные сообщения (без содержимого)",
+    ),
+    route(
+        Verb::Post,
+        "/dead-letters/{message_id}/redrive",
+        Endpoint::RedriveDeadLetter,
+        Access::Requires(Action::ManageIntegrationPoints),
+        "Вернуть недоставленное сообщение в очередь",
+    ),
+    route(
+        Verb::Get,
         "/openapi.json",
         Endpoint::OpenApi,
         Access::Public,
@@ -535,6 +598,13 @@ impl Endpoint {
             Endpoint::PutClient => on(filter, clients::put),
             Endpoint::DeleteClient => on(filter, clients::delete),
             Endpoint::RotateClientSecret => on(filter, clients::rotate_secret),
+            Endpoint::ListPoints => on(filter, points::list),
+            Endpoint::CreatePoint => on(filter, points::create),
+            Endpoint::GetPoint => on(filter, points::get),
+            Endpoint::PutPoint => on(filter, points::put),
+            Endpoint::DeletePoint => on(filter, points::delete),
+            Endpoint::ListDeadLetters => on(filter, points::dead_letters),
+            Endpoint::RedriveDeadLetter => on(filter, points::redrive),
         }
     }
 }

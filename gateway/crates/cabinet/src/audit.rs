@@ -53,6 +53,14 @@ pub enum AuditAction {
     ClientDeleted,
     /// An API client's secret was replaced.
     ClientSecretRotated,
+    /// An integration point was registered.
+    PointCreated,
+    /// An integration point was changed.
+    PointUpdated,
+    /// An integration point was removed.
+    PointDeleted,
+    /// A dead-letter message was sent back to its queue.
+    MessageRedriven,
 }
 
 /// The kind of object an audit entry is about.
@@ -72,6 +80,10 @@ pub enum ObjectKind {
     Service,
     /// An API client of the integration API.
     ApiClient,
+    /// An integration point of an information system.
+    IntegrationPoint,
+    /// A message of the exchange (re-driven from the dead letters).
+    Message,
 }
 
 /// Who is making a change, from where, and when.
@@ -119,7 +131,7 @@ pub struct AuditRecord {
 
 impl AuditAction {
     /// Every action.
-    pub const ALL: [AuditAction; 22] = [
+    pub const ALL: [AuditAction; 26] = [
         AuditAction::OrganisationCreated,
         AuditAction::OrganisationUpdated,
         AuditAction::UserCreated,
@@ -142,6 +154,10 @@ impl AuditAction {
         AuditAction::ClientUpdated,
         AuditAction::ClientDeleted,
         AuditAction::ClientSecretRotated,
+        AuditAction::PointCreated,
+        AuditAction::PointUpdated,
+        AuditAction::PointDeleted,
+        AuditAction::MessageRedriven,
     ];
 
     /// The stored spelling.
@@ -169,6 +185,10 @@ impl AuditAction {
             AuditAction::ClientUpdated => "api_client.update",
             AuditAction::ClientDeleted => "api_client.delete",
             AuditAction::ClientSecretRotated => "api_client.secret",
+            AuditAction::PointCreated => "integration_point.create",
+            AuditAction::PointUpdated => "integration_point.update",
+            AuditAction::PointDeleted => "integration_point.delete",
+            AuditAction::MessageRedriven => "message.redrive",
         }
     }
 
@@ -197,6 +217,10 @@ impl AuditAction {
             | AuditAction::ClientUpdated
             | AuditAction::ClientDeleted
             | AuditAction::ClientSecretRotated => ObjectKind::ApiClient,
+            AuditAction::PointCreated | AuditAction::PointUpdated | AuditAction::PointDeleted => {
+                ObjectKind::IntegrationPoint
+            }
+            AuditAction::MessageRedriven => ObjectKind::Message,
             _ => ObjectKind::User,
         }
     }
@@ -206,7 +230,7 @@ impl AuditAction {
 
 impl ObjectKind {
     /// Every kind.
-    pub const ALL: [ObjectKind; 7] = [
+    pub const ALL: [ObjectKind; 9] = [
         ObjectKind::Organisation,
         ObjectKind::User,
         ObjectKind::ApiToken,
@@ -214,6 +238,8 @@ impl ObjectKind {
         ObjectKind::Certificate,
         ObjectKind::Service,
         ObjectKind::ApiClient,
+        ObjectKind::IntegrationPoint,
+        ObjectKind::Message,
     ];
 
     /// The stored spelling.
@@ -226,6 +252,8 @@ impl ObjectKind {
             ObjectKind::Certificate => "certificate",
             ObjectKind::Service => "service",
             ObjectKind::ApiClient => "api_client",
+            ObjectKind::IntegrationPoint => "integration_point",
+            ObjectKind::Message => "message",
         }
     }
 

@@ -18,6 +18,7 @@
 //! - [`ip_allow`], [`time_window`], [`access`] — where from and when.
 //! - [`password`], [`lockout`] — argon2id hashes and failed-login lock-out.
 //! - [`secret`], [`credential`] — session and API token secrets, kept as hashes.
+//! - [`point`] — integration points: queue, push or upstream per ИС and ВС.
 //! - [`audit`], [`snapshot`] — audit journal entries and their before/after text.
 //! - [`error`] — [`CabinetError`].
 
@@ -34,6 +35,7 @@ pub mod ip_allow;
 pub mod lockout;
 pub mod organisation;
 pub mod password;
+pub mod point;
 pub mod registry;
 pub mod requisites;
 pub mod role;
@@ -55,6 +57,7 @@ pub use crate::ip_allow::IpAllowList;
 pub use crate::lockout::{LockoutPolicy, LoginState};
 pub use crate::organisation::{Organisation, OrganisationForm, ParticipationStatus};
 pub use crate::password::PasswordHash;
+pub use crate::point::{PointForm, PointKind, PointService};
 pub use crate::registry::{CertificateFacts, SchemaFiles, ServiceForm, SystemForm};
 pub use crate::requisites::{Inn, Kpp, Ogrn, RequisiteError};
 pub use crate::role::{permits, Action, Role};

@@ -88,7 +88,19 @@ impl Node {
         message_id: &str,
         accepted: bool,
     ) -> Result<(), ExchangeError> {
-        ops::settle(self, owner, message_id, accepted, self.clock.now()).await
+        let target = self
+            .store
+            .get(message_id)
+            .await
+            .map_err(ExchangeError::Store)?;
+        let now = self.clock.now();
+        let outcome = ops::settle(self, owner, message_id, target.as_ref(), accepted, now).await?;
+        match outcome {
+            store::AckOutcome::Acked(_) => Ok(()),
+            store::AckOutcome::NotFound => Err(ExchangeError::TargetMessageIsNotFound(
+                message_id.to_owned(),
+            )),
+        }
     }
 
     async fn drain_responses(&self, system: &str) -> Result<usize, ExchangeError> {

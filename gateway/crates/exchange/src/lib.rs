@@ -22,6 +22,7 @@ mod fault_map;
 pub mod message_id;
 mod node;
 mod ops;
+pub mod outbound;
 mod quota;
 pub mod registry;
 pub mod registry_source;

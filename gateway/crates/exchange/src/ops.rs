@@ -9,12 +9,12 @@ mod get_status;
 mod queue_statistics;
 mod send_request;
 mod send_response;
-mod status;
+pub(crate) mod status;
 
 use time::OffsetDateTime;
 
 pub(crate) use ack::{ack, settle};
-pub(crate) use get_message::{get_request, get_response};
+pub(crate) use get_message::{delivered_envelope, get_request, get_response};
 pub(crate) use get_status::get_status;
 pub(crate) use queue_statistics::queue_statistics;
 pub(crate) use send_request::send_request;
@@ -51,7 +51,7 @@ fn queue_name(queue: &store::QueueId) -> String {
 
 /// A journal entry of this node at `now`.
 #[allow(clippy::too_many_arguments)]
-fn journal(
+pub(crate) fn journal(
     node: &Node,
     now: OffsetDateTime,
     operation: &str,
@@ -76,7 +76,7 @@ fn journal(
 }
 
 /// xs:dateTime text of an instant, as SMEV writes it (milliseconds, zone).
-fn xs_datetime(at: OffsetDateTime) -> String {
+pub(crate) fn xs_datetime(at: OffsetDateTime) -> String {
     use time::macros::format_description;
     let format =
         format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z");
@@ -86,6 +86,6 @@ fn xs_datetime(at: OffsetDateTime) -> String {
 }
 
 /// The node's signer as the encoder's injected signing function.
-fn signer(node: &Node) -> impl Fn(&str, &str) -> String + '_ {
+pub(crate) fn signer(node: &Node) -> impl Fn(&str, &str) -> String + '_ {
     move |xml, id| node.signer.sign(xml, id)
 }

@@ -51,6 +51,7 @@ pub struct Registry {
     systems: Vec<InformationSystem>,
     by_certificate: HashMap<Vec<u8>, usize>,
     services: HashMap<(String, String), Service>,
+    points: Vec<cabinet::PointForm>,
 }
 
 /// Why a registry could not be built.
@@ -156,5 +157,86 @@ impl Registry {
     /// Every registered service.
     pub fn services(&self) -> impl Iterator<Item = &Service> {
         self.services.values()
+    }
+
+    /// The same registry with `points` added; a point for the same system
+    /// and service as an earlier one replaces it (stored points come after
+    /// configured ones, so the cabinet overrides the file).
+    pub fn with_points(mut self, points: impl IntoIterator<Item = cabinet::PointForm>) -> Self {
+        for point in points {
+            let same =
+                |p: &cabinet::PointForm| p.system == point.system && p.service == point.service;
+            self.points.retain(|p| !same(p));
+            self.points.push(point);
+        }
+        self
+    }
+
+    /// Every integration point (issue #3).
+    pub fn points(&self) -> &[cabinet::PointForm] {
+        &self.points
+    }
+
+    /// The point that decides who takes a message of `system` with payload
+    /// root `{namespace}root` out: the most specific one (a point of that
+    /// service wins over one for every service); `None` means the ИС polls.
+    pub fn point_for(
+        &self,
+        system: &str,
+        namespace: &str,
+        root: &str,
+    ) -> Option<&cabinet::PointForm> {
+        self.points
+            .iter()
+            .filter(|p| p.covers(system, namespace, root))
+            .max_by_key(|p| cabinet::PointService::specificity(p.service.as_ref()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use cabinet::{PointForm, PointKind, PointService};
+
+    use super::*;
+
+    fn echo() -> PointService {
+        PointService {
+            namespace: "urn:echo".into(),
+            root: "EchoRequest".into(),
+        }
+    }
+
+    #[test]
+    fn point_for_service_point_wins_over_catch_all() {
+        let catch_all = PointForm::new("P01", PointKind::Push, "http://a");
+        let only_echo = PointForm {
+            service: Some(echo()),
+            ..PointForm::new("P01", PointKind::Queue, "")
+        };
+        let registry = Registry::default().with_points([catch_all, only_echo]);
+
+        let echo_point = registry
+            .point_for("P01", "urn:echo", "EchoRequest")
+            .unwrap();
+        let other_point = registry.point_for("P01", "urn:other", "Other").unwrap();
+
+        assert_eq!(echo_point.kind, PointKind::Queue, "the ИС polls for echo");
+        assert_eq!(other_point.kind, PointKind::Push);
+        assert!(registry
+            .point_for("P02", "urn:echo", "EchoRequest")
+            .is_none());
+    }
+
+    #[test]
+    fn with_points_later_point_of_same_system_and_service_replaces() {
+        let configured = PointForm::new("P01", PointKind::Push, "http://configured");
+        let stored = PointForm::new("P01", PointKind::Upstream, "http://stored/ws");
+        let registry = Registry::default()
+            .with_points([configured])
+            .with_points([stored]);
+
+        assert_eq!(registry.points().len(), 1);
+        let point = registry.point_for("P01", "urn:any", "Any").unwrap();
+        assert_eq!(point.url, "http://stored/ws");
     }
 }

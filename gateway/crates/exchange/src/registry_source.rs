@@ -8,6 +8,9 @@
 //! must parse, carry a GOST R 34.10-2012 256-bit key and be valid now; a
 //! schema must compile with its imports.
 //!
+//! Integration points (configured, then stored) ride along, so a changed
+//! point reaches the delivery workers the same way.
+//!
 //! Other nodes on the same PostgreSQL notice a change through
 //! `registry_version`, which the SOAP path compares at most once per second
 //! ([`Node::refresh_registry_if_due`]).
@@ -163,7 +166,8 @@ pub fn combine(base: &Registry, stored: &StoredRegistry) -> Result<Registry, Reg
             personal_signature_required: record.form.personal_signature_required,
         });
     }
-    Registry::new(systems, services)
+    let registry = Registry::new(systems, services)?;
+    Ok(registry.with_points(base.points().iter().cloned()))
 }
 
 // === impl Node ===
@@ -186,7 +190,9 @@ impl Node {
     /// [`RegistrySourceError`]; the current registry stays then.
     pub async fn reload_registry(&self) -> Result<(), RegistrySourceError> {
         let stored = self.store.stored_registry().await?;
+        let points = self.store.integration_points().await?;
         let registry = combine(&self.base_registry(), &stored)?;
+        let registry = registry.with_points(points.into_iter().map(|p| p.form));
         self.swap_registry(Arc::new(registry));
         self.registry_seen
             .version
@@ -198,7 +204,7 @@ impl Node {
     /// `registry_version` with what was loaded and reloads when another node
     /// (or a restart) changed it. Failures are logged; the old registry
     /// stays.
-    pub(crate) async fn refresh_registry_if_due(&self) {
+    pub async fn refresh_registry_if_due(&self) {
         if !self.registry_check_due() {
             return;
         }

@@ -33,6 +33,8 @@
 //! - [`location`] — store URLs.
 //! - [`cabinet`] — the participant's cabinet: organisation, users, sessions,
 //!   API tokens and the audit journal.
+//! - [`delivery`] — integration points, failed attempts, dead letters and
+//!   re-drives (push and upstream delivery).
 //! - [`integration`] — idempotency keys of the integration REST API.
 //! - `sqlite`, `postgres`: the two backends, each with its own SQL;
 //!   `migrations`: their embedded schema versions.
@@ -57,6 +59,7 @@
 #![warn(missing_docs)]
 
 pub mod cabinet;
+pub mod delivery;
 pub mod error;
 pub mod integration;
 pub mod journal;
@@ -238,12 +241,45 @@ impl Store {
         match self {
             Store::Sqlite(store) => {
                 store
-                    .ack_with(owner, id, accepted, now, node, follow_up)
+                    .ack_with(owner, id, accepted, now, node, follow_up, None)
                     .await
             }
             Store::Postgres(store) => {
                 store
-                    .ack_with(owner, id, accepted, now, node, follow_up)
+                    .ack_with(owner, id, accepted, now, node, follow_up, None)
+                    .await
+            }
+        }
+    }
+
+    /// [`Store::ack_with_follow_up`], and when the message is settled,
+    /// `entry` is journaled in the SAME transaction too (a delivery worker's
+    /// record of why it settled, e.g. `forwarded`).
+    ///
+    /// # Errors
+    /// A backend error; nothing is written then.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn ack_journaled(
+        &self,
+        owner: &str,
+        message_id: &str,
+        accepted: bool,
+        now: OffsetDateTime,
+        node_id: &str,
+        follow_up: Option<(Message, JournalEntry)>,
+        entry: JournalEntry,
+    ) -> Result<AckOutcome, StoreError> {
+        let (owner, id, node) = (owner.to_owned(), message_id.to_owned(), node_id.to_owned());
+        let extra = Some(entry);
+        match self {
+            Store::Sqlite(store) => {
+                store
+                    .ack_with(owner, id, accepted, now, node, follow_up, extra)
+                    .await
+            }
+            Store::Postgres(store) => {
+                store
+                    .ack_with(owner, id, accepted, now, node, follow_up, extra)
                     .await
             }
         }
@@ -300,9 +336,10 @@ impl Store {
         }
     }
 
-    /// Pending and in-flight counts of every queue holding a pending message,
-    /// ordered by owner and kind; a message is in flight when its lease runs
-    /// past `now`. Queues with nothing pending are not listed.
+    /// Pending, in-flight and dead-letter counts of every queue holding a
+    /// pending message or a dead letter, ordered by owner and kind; a
+    /// message is in flight when its lease runs past `now`. Queues with
+    /// neither are not listed.
     ///
     /// # Errors
     /// A backend error.

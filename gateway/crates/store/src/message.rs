@@ -63,6 +63,9 @@ pub enum MessageState {
     Acked,
     /// Acked with `accepted="false"`.
     Rejected,
+    /// Given up after the delivery attempts its integration point allows
+    /// (a dead letter): never handed out until re-driven.
+    Dead,
 }
 
 /// The facts a caller stores with [`crate::Store::enqueue`].
@@ -156,8 +159,11 @@ pub struct QueueDepth {
     pub queue: QueueId,
     /// Messages not yet acked, including those in flight (what the quota counts).
     pub pending: u64,
-    /// Of those, the ones whose lease has not run out.
+    /// Of those, the ones whose lease has not run out (deferred ones
+    /// after a failed push or upstream attempt included).
     pub in_flight: u64,
+    /// Dead letters of the queue (not counted in `pending`).
+    pub dead: u64,
 }
 
 // === impl MessageKind ===
@@ -253,6 +259,7 @@ impl MessageState {
             MessageState::Pending => "pending",
             MessageState::Acked => "acked",
             MessageState::Rejected => "rejected",
+            MessageState::Dead => "dead",
         }
     }
 
@@ -265,6 +272,7 @@ impl MessageState {
             "pending" => Ok(MessageState::Pending),
             "acked" => Ok(MessageState::Acked),
             "rejected" => Ok(MessageState::Rejected),
+            "dead" => Ok(MessageState::Dead),
             _ => Err(StoreError::Corrupt {
                 what: "message state",
             }),
@@ -296,6 +304,7 @@ mod tests {
             MessageState::Pending,
             MessageState::Acked,
             MessageState::Rejected,
+            MessageState::Dead,
         ] {
             assert_eq!(MessageState::from_stored(state.as_str()).unwrap(), state);
         }

@@ -34,6 +34,7 @@ pub(crate) const SQLITE: &[Migration] = migrations!("sqlite":
     3 => "0003_registry",
     4 => "0004_integration_requests",
     5 => "0005_api_clients",
+    6 => "0006_integration_points",
     7 => "0007_integration_responses",
 );
 
@@ -44,6 +45,7 @@ pub(crate) const POSTGRES: &[Migration] = migrations!("postgres":
     3 => "0003_registry",
     4 => "0004_integration_requests",
     5 => "0005_api_clients",
+    6 => "0006_integration_points",
     7 => "0007_integration_responses",
 );
 

@@ -26,6 +26,7 @@ use crate::migrations;
 
 mod cabinet;
 mod clients;
+mod delivery;
 mod integration;
 mod registry;
 
@@ -147,9 +148,10 @@ SELECT * FROM (
 ORDER BY at, id";
 
 const DEPTHS: &str = "
-SELECT queue_owner, queue_kind, count(*) AS pending,
-    count(*) FILTER (WHERE lease_until > $1) AS in_flight
-FROM messages WHERE state = 'pending'
+SELECT queue_owner, queue_kind, count(*) FILTER (WHERE state = 'pending') AS pending,
+    count(*) FILTER (WHERE state = 'pending' AND lease_until > $1) AS in_flight,
+    count(*) FILTER (WHERE state = 'dead') AS dead
+FROM messages WHERE state IN ('pending', 'dead')
 GROUP BY queue_owner, queue_kind ORDER BY queue_owner, queue_kind";
 
 // === impl PgStore ===
@@ -248,12 +250,13 @@ impl PgStore {
         now: OffsetDateTime,
         node_id: String,
     ) -> Result<AckOutcome> {
-        self.ack_with(owner, message_id, accepted, now, node_id, None)
+        self.ack_with(owner, message_id, accepted, now, node_id, None, None)
             .await
     }
 
-    /// Settles a message and, when it was settled, queues `follow_up` in the
-    /// same transaction.
+    /// Settles a message and, when it was settled, queues `follow_up` and
+    /// appends `extra` in the same transaction.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) async fn ack_with(
         &self,
         owner: String,
@@ -262,6 +265,7 @@ impl PgStore {
         now: OffsetDateTime,
         node_id: String,
         follow_up: Option<(Message, JournalEntry)>,
+        extra: Option<JournalEntry>,
     ) -> Result<AckOutcome> {
         let mut client = self.client().await?;
         let ack = client
@@ -312,6 +316,9 @@ impl PgStore {
                 .await
                 .map_err(|source| enqueue_error(source, &message.message_id))?;
             enqueue_outcome(&row, message, u64::MAX)?;
+        }
+        if let Some(entry) = &extra {
+            delivery::append_in(&tx, entry).await?;
         }
         tx.commit()
             .await
@@ -390,6 +397,7 @@ impl PgStore {
                     queue: QueueId::new(row.get::<_, String>("queue_owner"), kind),
                     pending: row.get::<_, i64>("pending").unsigned_abs(),
                     in_flight: row.get::<_, i64>("in_flight").unsigned_abs(),
+                    dead: row.get::<_, i64>("dead").unsigned_abs(),
                 })
             })
             .collect()

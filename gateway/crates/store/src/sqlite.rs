@@ -24,6 +24,7 @@ use crate::migrations::{self, Migration};
 
 mod cabinet;
 mod clients;
+mod delivery;
 mod integration;
 mod registry;
 
@@ -139,6 +140,7 @@ impl SqliteStore {
         .await
     }
 
+    #[allow(clippy::too_many_arguments)]
     pub(crate) async fn ack_with(
         &self,
         owner: String,
@@ -147,6 +149,7 @@ impl SqliteStore {
         now: OffsetDateTime,
         node_id: String,
         follow_up: Option<(Message, JournalEntry)>,
+        extra: Option<JournalEntry>,
     ) -> Result<AckOutcome> {
         self.call(move |conn| {
             let tx = begin_write(conn)?;
@@ -156,6 +159,9 @@ impl SqliteStore {
             insert_journal(&tx, &JournalEntry::for_ack(&acked, status, now, &node_id))?;
             if let Some((message, entry)) = &follow_up {
                 insert_message(&tx, message)?;
+                insert_journal(&tx, entry)?;
+            }
+            if let Some(entry) = &extra {
                 insert_journal(&tx, entry)?;
             }
             tx.commit().map_err(StoreError::sqlite("committing ack"))?;
@@ -517,30 +523,30 @@ fn select_message(conn: &Connection, column: &str, value: &str) -> Result<Option
 fn queue_depths(conn: &Connection, now: OffsetDateTime) -> Result<Vec<QueueDepth>> {
     let mut statement = conn
         .prepare_cached(
-            "SELECT queue_owner, queue_kind, count(*),
-                 coalesce(sum(CASE WHEN lease_until > ?1 THEN 1 ELSE 0 END), 0)
-             FROM messages WHERE state = 'pending'
+            "SELECT queue_owner, queue_kind,
+                 coalesce(sum(CASE WHEN state = 'pending' THEN 1 ELSE 0 END), 0),
+                 coalesce(sum(CASE WHEN state = 'pending' AND lease_until > ?1
+                     THEN 1 ELSE 0 END), 0),
+                 coalesce(sum(CASE WHEN state = 'dead' THEN 1 ELSE 0 END), 0)
+             FROM messages WHERE state IN ('pending', 'dead')
              GROUP BY queue_owner, queue_kind ORDER BY queue_owner, queue_kind",
         )
         .map_err(StoreError::sqlite("preparing queue depths"))?;
     let rows = statement
         .query_map([to_micros(now)], |row| {
-            Ok((
-                row.get::<_, String>(0)?,
-                row.get::<_, String>(1)?,
-                row.get(2)?,
-                row.get(3)?,
-            ))
+            let counts = [row.get(2)?, row.get(3)?, row.get(4)?];
+            Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?, counts))
         })
         .map_err(StoreError::sqlite("reading queue depths"))?;
     let mut depths = Vec::new();
     for row in rows {
-        let (owner, kind, pending, in_flight): (String, String, i64, i64) =
+        let (owner, kind, [pending, in_flight, dead]): (String, String, [i64; 3]) =
             row.map_err(StoreError::sqlite("reading queue depth"))?;
         depths.push(QueueDepth {
             queue: QueueId::new(owner, QueueKind::from_stored(&kind)?),
             pending: pending.unsigned_abs(),
             in_flight: in_flight.unsigned_abs(),
+            dead: dead.unsigned_abs(),
         });
     }
     Ok(depths)

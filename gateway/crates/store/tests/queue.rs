@@ -406,6 +406,7 @@ async fn queue_depths_count_pending_and_in_flight(h: &TestStore) {
         queue: queue.clone(),
         pending,
         in_flight,
+        dead: 0,
     };
     assert_eq!(
         during,

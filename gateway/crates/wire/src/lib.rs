@@ -58,9 +58,9 @@ pub use reply::{
 };
 pub use request::{
     write_ack_request, write_get_request_request, write_get_response_request,
-    write_get_status_request, write_send_request_request, write_send_response_request,
-    AttachmentContent, AttachmentHeader, RequestInput, ResponseInput, ResponseInputContent,
-    SelectorInput,
+    write_get_status_request, write_send_request_of, write_send_request_request,
+    write_send_response_request, AttachmentContent, AttachmentHeader, RequestInput, ResponseInput,
+    ResponseInputContent, SelectorInput,
 };
 pub use response::{
     write_ack_response, write_async_status_data, write_get_request_response,

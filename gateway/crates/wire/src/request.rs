@@ -144,6 +144,18 @@ pub fn write_send_request_request(
     )
 }
 
+/// `SendRequestRequest` around a `SenderProvidedRequestData` that is
+/// already written (`data`, whose `Id` is `id`): a stored exclusive-c14n
+/// fragment a node forwards to another node unchanged (issue #3).
+pub fn write_send_request_of(
+    version: Version,
+    data: &str,
+    id: &str,
+    sign: Option<&Signer<'_>>,
+) -> String {
+    write_request(version, Operation::SendRequest, data, id, &[], sign)
+}
+
 /// `SendResponseRequest`.
 pub fn write_send_response_request(
     version: Version,

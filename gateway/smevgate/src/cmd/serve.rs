@@ -1,4 +1,5 @@
-//! `smevgate serve`: run a node until SIGINT/SIGTERM, then drain.
+//! `smevgate serve`: run a node (SOAP and REST edge, push and upstream
+//! delivery workers, auto-poll) until SIGINT/SIGTERM, then drain.
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -6,7 +7,7 @@ use std::sync::Arc;
 use anyhow::Context;
 
 use crate::cli::ServeArgs;
-use crate::config::Config;
+use crate::config::{Config, ConfigError};
 use crate::node;
 
 /// Loads the configuration, builds the node, binds and serves.
@@ -25,7 +26,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let tls = match (&config.node.tls_cert, &config.node.tls_key) {
         (Some(cert), Some(key)) => Some(
             server::load_tls(&config.resolve(cert), &config.resolve(key)).map_err(|e| {
-                crate::config::ConfigError::Invalid {
+                ConfigError::Invalid {
                     key: "node.tls_cert".to_owned(),
                     message: e.to_string(),
                 }
@@ -34,6 +35,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         _ => None,
     };
     let node = Arc::new(node::build(&config).await?);
+    let (workers, stop_workers) = start_delivery(&node, &config)?;
     let listener = tokio::net::TcpListener::bind(config.node.listen)
         .await
         .with_context(|| format!("cannot listen on {}", config.node.listen))?;
@@ -52,13 +54,33 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let (stop, poller) = spawn_poller(node.clone(), every);
     let shutdown = async move {
         signalled.await;
+        // The workers stop between two looks; an attempt under way ends
+        // within its point's timeout.
         let _ = stop.send(true);
+        let _ = stop_workers.send(true);
     };
     server::run(listener, node, tls, shutdown).await?;
     // The poller finishes the message it holds (store, then ack) first.
     let _ = poller.await;
+    workers.join().await;
     tracing::info!("stopped");
     Ok(ExitCode::SUCCESS)
+}
+
+/// Starts the push and upstream workers; they stop when the returned
+/// sender says `true`.
+fn start_delivery(
+    node: &Arc<exchange::Node>,
+    config: &Config,
+) -> Result<(delivery::Workers, tokio::sync::watch::Sender<bool>), ConfigError> {
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let settings = node::delivery_settings(config);
+    let workers =
+        delivery::start(node.clone(), settings, stopped).map_err(|e| ConfigError::Invalid {
+            key: "delivery.ca_bundle".to_owned(),
+            message: e.to_string(),
+        })?;
+    Ok((workers, stop))
 }
 
 /// Starts the auto-poll task; it stops once the sender says `true`.

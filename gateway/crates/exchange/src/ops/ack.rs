@@ -19,43 +19,51 @@ pub(crate) async fn ack(
     now: OffsetDateTime,
 ) -> OpResult {
     let id = request.target.message_id.trim().to_owned();
+    let fail = |error| (error, Some(id.clone()));
     let accepted = request.target.accepted.unwrap_or(true);
-    settle(node, caller, &id, accepted, now)
+    let target = node
+        .store
+        .get(&id)
         .await
-        .map_err(|error| (error, Some(id.clone())))?;
+        .map_err(|e| fail(ExchangeError::Store(e)))?;
+    let outcome = settle(node, caller, &id, target.as_ref(), accepted, now)
+        .await
+        .map_err(fail)?;
+    if outcome == store::AckOutcome::NotFound {
+        return Err(fail(ExchangeError::TargetMessageIsNotFound(id.clone())));
+    }
     Ok(Answer {
         body: wire::write_ack_response(version),
         message_id: Some(id),
     })
 }
 
-/// What an Ack of `id` by `caller` does, whoever sends it (the ИС over
-/// SOAP, or the node on its behalf in auto-poll): settle the message,
-/// queue its sender's status in the same transaction, free its quota slot.
+/// Settles message `id` of `owner`'s queues (`target` as read before) and
+/// queues its follow-up status in the same store transaction: the Ack of an
+/// ИС, and the Ack the push worker gives for a 2xx.
 pub(crate) async fn settle(
     node: &Node,
-    caller: &str,
+    owner: &str,
     id: &str,
+    target: Option<&store::StoredMessage>,
     accepted: bool,
     now: OffsetDateTime,
-) -> Result<(), ExchangeError> {
+) -> Result<store::AckOutcome, ExchangeError> {
     let node_id = node.settings.node_id.as_str();
-    let target = node.store.get(id).await.map_err(ExchangeError::Store)?;
     let follow_up = target
-        .as_ref()
-        .filter(|stored| stored.message.queue.owner == caller)
+        .filter(|stored| stored.message.queue.owner == owner)
         .and_then(|stored| status::follow_up(node, &stored.message, accepted, now));
     let category = follow_up.as_ref().map(|(status, _)| status.status.clone());
     let outcome = node
         .store
-        .ack_with_follow_up(caller, id, accepted, now, node_id, follow_up)
+        .ack_with_follow_up(owner, id, accepted, now, node_id, follow_up)
         .await
         .map_err(ExchangeError::Store)?;
-    let store::AckOutcome::Acked(acked) = outcome else {
-        return Err(ExchangeError::TargetMessageIsNotFound(id.to_owned()));
+    let store::AckOutcome::Acked(acked) = &outcome else {
+        return Ok(outcome);
     };
     if acked.kind != store::MessageKind::Status {
-        if let Some(stored) = &target {
+        if let Some(stored) = target {
             node.quota.release(&stored.message.queue);
         }
     }
@@ -67,5 +75,5 @@ pub(crate) async fn settle(
             tracing::warn!(%error, message_id = %id, "cannot update the status");
         }
     }
-    Ok(())
+    Ok(outcome)
 }

@@ -19,8 +19,8 @@ pub(crate) async fn get_request(
 ) -> OpResult {
     let queue = store::QueueKind::Requests;
     let taken = take_for(node, caller, request, queue, now).await?;
-    let sign = signer(node);
     let Some(stored) = taken else {
+        let sign = signer(node);
         tracing::debug!("request queue is empty");
         let body = wire::write_get_request_response(version, None, &sign);
         return Ok(Answer {
@@ -28,20 +28,10 @@ pub(crate) async fn get_request(
             message_id: None,
         });
     };
-    let message = &stored.message;
-    let metadata = delivery_metadata(node, &stored);
-    let (data, sender_signature) = in_version(message, version);
-    let delivered = wire::RequestMessage {
-        id: wire::SMEV_SIGNED_ID,
-        request_data: &data,
-        metadata: &metadata,
-        reply_to: message.reply_to.as_deref(),
-        sender_signature: sender_signature.as_deref(),
-    };
-    let body = wire::write_get_request_response(version, Some(&delivered), &sign);
+    let body = delivered_envelope(node, &stored, version);
     Ok(Answer {
         body,
-        message_id: Some(message.message_id.clone()),
+        message_id: Some(stored.message.message_id.clone()),
     })
 }
 
@@ -55,8 +45,8 @@ pub(crate) async fn get_response(
 ) -> OpResult {
     let queue = store::QueueKind::Responses;
     let taken = take_for(node, caller, request, queue, now).await?;
-    let sign = signer(node);
     let Some(stored) = taken else {
+        let sign = signer(node);
         tracing::debug!("response queue is empty");
         let body = wire::write_get_response_response(version, None, &sign);
         return Ok(Answer {
@@ -64,9 +54,35 @@ pub(crate) async fn get_response(
             message_id: None,
         });
     };
+    let body = delivered_envelope(node, &stored, version);
+    Ok(Answer {
+        body,
+        message_id: Some(stored.message.message_id.clone()),
+    })
+}
+
+/// The GetRequestResponse (for a request) or GetResponseResponse (for a
+/// response or status) that hands `stored` out in `version`, signed with
+/// ЭП-СМЭВ: what a polling ИС gets, and what the push worker POSTs.
+pub(crate) fn delivered_envelope(
+    node: &Node,
+    stored: &store::StoredMessage,
+    version: Version,
+) -> String {
+    let sign = signer(node);
     let message = &stored.message;
-    let metadata = delivery_metadata(node, &stored);
+    let metadata = delivery_metadata(node, stored);
     let (data, sender_signature) = in_version(message, version);
+    if message.kind == store::MessageKind::Request {
+        let delivered = wire::RequestMessage {
+            id: wire::SMEV_SIGNED_ID,
+            request_data: &data,
+            metadata: &metadata,
+            reply_to: message.reply_to.as_deref(),
+            sender_signature: sender_signature.as_deref(),
+        };
+        return wire::write_get_request_response(version, Some(&delivered), &sign);
+    }
     let delivered = wire::ResponseMessage {
         id: wire::SMEV_SIGNED_ID,
         original_message_id: message.original_message_id.as_deref(),
@@ -74,11 +90,7 @@ pub(crate) async fn get_response(
         metadata: &metadata,
         sender_signature: sender_signature.as_deref(),
     };
-    let body = wire::write_get_response_response(version, Some(&delivered), &sign);
-    Ok(Answer {
-        body,
-        message_id: Some(message.message_id.clone()),
-    })
+    wire::write_get_response_response(version, Some(&delivered), &sign)
 }
 
 /// Takes the oldest matching message of the caller's queue of `kind`.

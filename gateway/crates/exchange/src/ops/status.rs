@@ -82,6 +82,39 @@ fn request_taken(
     status_message(node, &about, id, content, Some(signature), now)
 }
 
+/// After an upstream node refused a forwarded `request` with `fault` (the
+/// sender's fault): the status SMEV gives a consumer for an asynchronous
+/// failure (brief §1.7, §1.9), `requestIsRejectedBySmev` with the typed
+/// `SmevFault`, signed by this node, for the requester's response queue.
+pub(crate) fn rejected_upstream(
+    node: &Node,
+    request: &store::Message,
+    fault: &wire::Fault,
+    now: OffsetDateTime,
+) -> (store::Message, store::JournalEntry) {
+    let version = Version::from_label(&request.schema_version).unwrap_or(Version::V1_3);
+    let category = "requestIsRejectedBySmev";
+    let details: String = fault.faultstring.chars().take(500).collect();
+    let status = AsyncProcessingStatus {
+        original_message_id: request.message_id.clone(),
+        category: category.to_owned(),
+        details: Some(details),
+        fault: Some(fault.clone()),
+    };
+    let id = message_id::generate(now);
+    let to = request.reply_to.clone().unwrap_or_default();
+    let content = wire::write_async_status_data(version, &id, &to, &status);
+    let signature = node.signer.sign(&content, wire::SMEV_ASYNC_ID);
+    let about = StatusAbout {
+        message: request,
+        queue: store::QueueKind::Responses,
+        category,
+    };
+    let (message, mut entry) = status_message(node, &about, id, content, Some(signature), now);
+    entry.fault_code = fault.kind.element_name().map(str::to_owned);
+    (message, entry)
+}
+
 /// After the requester acked `response`: a status for the provider's
 /// status queue, read with GetStatus.
 fn response_taken(

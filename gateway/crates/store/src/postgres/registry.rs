@@ -219,7 +219,9 @@ async fn begin(client: &mut deadpool_postgres::Object) -> SqlResult<Transaction<
 }
 
 /// A transaction holding the `registry_version` row: one change at a time.
-async fn begin_change(client: &mut deadpool_postgres::Object) -> SqlResult<Transaction<'_>> {
+pub(super) async fn begin_change(
+    client: &mut deadpool_postgres::Object,
+) -> SqlResult<Transaction<'_>> {
     let tx = begin(client).await?;
     tx.execute(LOCK_VERSION, &[])
         .await
@@ -228,7 +230,7 @@ async fn begin_change(client: &mut deadpool_postgres::Object) -> SqlResult<Trans
 }
 
 /// Writes the audit entry, bumps `registry_version` and commits.
-async fn finish(tx: Transaction<'_>, entry: &AuditEntry) -> Result<()> {
+pub(super) async fn finish(tx: Transaction<'_>, entry: &AuditEntry) -> Result<()> {
     insert_audit(&tx, entry).await?;
     tx.execute(
         "UPDATE registry_version SET version = version + 1 WHERE id = 1",

@@ -193,7 +193,7 @@ impl SqliteStore {
 }
 
 /// Writes the audit entry, bumps `registry_version` and commits.
-fn finish(tx: Transaction<'_>, entry: &cabinet::AuditEntry) -> Result<()> {
+pub(super) fn finish(tx: Transaction<'_>, entry: &cabinet::AuditEntry) -> Result<()> {
     insert_audit(&tx, entry)?;
     tx.execute(
         "UPDATE registry_version SET version = version + 1 WHERE id = 1",

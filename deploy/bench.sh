@@ -12,10 +12,10 @@
 #   ROUNDS (default 1): loads run one after the other against the same node;
 #   nothing drains the queue, so each round starts REQUESTS deeper.
 #   CHANNEL (default soap): `rest` sends through the integration REST API
-#   (`POST /api/v1/requests`, the node signs with the ИС key it holds) as a
-#   request operator allowed the echo ВС, whom an administrator the script
-#   creates (`smevgate admin create-user`) adds with `POST /api/v1/users`;
-#   the operator's session token (`POST /api/v1/session`) is the bearer.
+#   (`POST /api/v1/requests`, the node signs with the ИС key it holds) as an
+#   API client of CONSUMER01 that an administrator the script creates
+#   (`smevgate admin create-user`) registers with `POST /api/v1/clients`;
+#   the bearer is the client's OAuth 2.0 access token (`POST /api/v1/oauth/token`).
 #
 # Besides the load report it prints the CPU seconds spent during the run by
 # the node, by the PostgreSQL backends serving the node's connections, and by
@@ -93,26 +93,29 @@ for _ in $(seq 1 100); do
 done
 curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null
 
-# For the REST channel: an administrator creates a request operator allowed
-# the echo ВС; the operator's session token is the bearer.
+# For the REST channel: an administrator creates an API client of CONSUMER01
+# (rate limit high enough not to be what is measured) and the client takes an
+# OAuth 2.0 access token, as an ИС's software does.
 target="http://127.0.0.1:$port/ws"
 token_args=()
 if [[ "$channel" == rest ]]; then
     api="http://127.0.0.1:$port/api/v1"
     password="bench-password-$RANDOM$RANDOM"
-    login() {
-        curl -fsS -X POST "$api/session" -H 'content-type: application/json' \
-            -d "{\"login\":\"$1\",\"password\":\"$password\"}" \
-            | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])'
-    }
     echo "$password" | "$binary" admin create-user --database-url "$database_url" \
         --login bench.admin --role technical-administrator --full-name 'Администратор' >/dev/null
-    curl -fsS -X POST "$api/users" -H 'content-type: application/json' \
-        -H "authorization: Bearer $(login bench.admin)" -d "{\"login\":\"bench\",
-            \"full_name\":\"Нагрузочный тест\",\"role\":\"request_operator\",
-            \"allowed_services\":[\"urn://smevgate.test/echo/1.0.0\"],
-            \"password\":\"$password\"}" >/dev/null
-    api_token=$(login bench)
+    session=$(curl -fsS -X POST "$api/session" -H 'content-type: application/json' \
+        -d "{\"login\":\"bench.admin\",\"password\":\"$password\"}" \
+        | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
+    client=$(curl -fsS -X POST "$api/clients" -H 'content-type: application/json' \
+        -H "authorization: Bearer $session" -d '{"name":"Нагрузочный тест",
+            "system":"CONSUMER01","scopes":["requests:send"],
+            "allowed_services":["urn://smevgate.test/echo/1.0.0"],
+            "rate":{"requests":1000000,"per":"second","burst":1000000}}')
+    read -r client_id client_secret < <(echo "$client" | python3 -c \
+        'import json,sys; c=json.load(sys.stdin); print(c["client"]["client_id"], c["client_secret"])')
+    api_token=$(curl -fsS -X POST "$api/oauth/token" -u "$client_id:$client_secret" \
+        -d grant_type=client_credentials \
+        | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
     target="http://127.0.0.1:$port"
     token_args=(--api-token "$api_token")
 fi

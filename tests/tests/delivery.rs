@@ -448,6 +448,18 @@ async fn push_receiver_always_failing_dead_letters_then_redrive_delivers(backend
         .await
         .unwrap();
     assert_eq!(depths.iter().map(|d| d.dead).sum::<u64>(), 1);
+    let (status, node_status) = api(node.addr, "GET", "/status", &token).await;
+    assert_eq!(status, 200, "{node_status}");
+    let dead: u64 = node_status["queues"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|q| q["dead"].as_u64().unwrap())
+        .sum();
+    assert_eq!(
+        dead, 1,
+        "the node's status counts the dead letter: {node_status}"
+    );
 
     receiver.set_always_fail(false);
     let path = format!("/dead-letters/{id}/redrive");

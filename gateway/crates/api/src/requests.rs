@@ -204,14 +204,14 @@ impl RequestQuery {
 /// `POST /requests`: 201 with the new message, 200 with the message an
 /// earlier request with the same `client_id` produced. An API client sends
 /// as the ИС it is bound to (`system` may be left out then), only payloads
-/// of its allowed services, and within its message quota: a refused or
-/// failed send, or a repeat, gives the reserved message back.
+/// of its allowed services, and within its message quota: only a new
+/// message that the node accepted uses it up.
 ///
 /// The key is recorded, with the message id it will carry, before the
-/// node routes the message, so two identical requests racing each other,
-/// or a retry after the node stopped half-way, route that one message id:
-/// the store refuses a second message with it, and at most one message
-/// ever exists per key.
+/// quota is reserved and the node routes the message: two identical
+/// requests racing each other, or a retry after the node stopped half-way,
+/// route that one message id, the store refuses a second message with it,
+/// and at most one message ever exists per key. A refusal frees the key.
 pub async fn send(
     State(state): State<ApiState>,
     Extension(caller): Extension<Caller>,
@@ -226,70 +226,43 @@ pub async fn send(
     if !may_use_payload(&state, &caller, &body.payload) {
         return Err(field_error("payload", "Вам не разрешён этот вид сведений"));
     }
-    let store = state.store();
-    if let Some(known) = store
-        .integration_request(&body.system, &body.client_id)
-        .await?
-    {
-        return repeat(&state, system, &known, &body).await;
-    }
-    let reservation = reserve(&state, &caller).await?;
-    let sent = send_new(&state, &caller, system, &body).await;
-    let consumed = matches!(sent, Ok(Sent::New(_)));
-    if let (false, Some((client, period_start))) = (consumed, reservation) {
-        store.release_message(client, period_start).await?;
-    }
-    sent.map(Sent::into_response)
-}
-
-/// What a send came to.
-enum Sent {
-    /// A new message (201).
-    New(Response),
-    /// The message of an earlier request with the same key (200).
-    Repeat(Response),
-}
-
-// === impl Sent ===
-
-impl Sent {
-    fn into_response(self) -> Response {
-        match self {
-            Sent::New(response) | Sent::Repeat(response) => response,
-        }
-    }
-}
-
-/// Records the key with a fresh message id, then routes the message; a
-/// refusal frees the key again, so nothing half-written is left.
-async fn send_new(
-    state: &ApiState,
-    caller: &Caller,
-    system: &InformationSystem,
-    body: &SendRequestJson,
-) -> Result<Sent, ApiError> {
-    let store = state.store();
     let identity = signing_identity(system)?;
+    let store = state.store();
     let message_id = exchange::message_id::generate(state.now());
-    let request = record_of(body, message_id, caller, state.now());
+    let request = record_of(&body, message_id, &caller, state.now());
     if !store.record_integration_request(request.clone()).await? {
-        // A concurrent request with the same key recorded it first.
+        // Seen before (or recorded a moment ago by a concurrent request).
         let first = store
             .integration_request(&request.system, &request.client_id)
             .await?;
         let first = first.ok_or_else(|| ApiError::Internal("idempotency row vanished".into()))?;
-        return repeat(state, system, &first, body).await.map(Sent::Repeat);
+        return repeat(&state, system, &first, &body).await;
     }
-    if let Err(error) = route(state, &identity, &request.message_id, body).await {
+    if let Err(error) = send_new(&state, &caller, &identity, &request, &body).await {
         let key = (&request.system, &request.client_id, &request.message_id);
         store
             .forget_integration_request(key.0, key.1, key.2)
             .await?;
         return Err(error);
     }
-    answer(state, StatusCode::CREATED, &request)
-        .await
-        .map(Sent::New)
+    answer(&state, StatusCode::CREATED, &request).await
+}
+
+/// Routes the message of a freshly recorded key within the caller's
+/// quota; the reserved message is given back when the node refuses it.
+async fn send_new(
+    state: &ApiState,
+    caller: &Caller,
+    identity: &SigningIdentity,
+    request: &IntegrationRequest,
+    body: &SendRequestJson,
+) -> Result<(), ApiError> {
+    let reservation = reserve(state, caller).await?;
+    let routed = route(state, identity, &request.message_id, body).await;
+    if let (Err(_), Some((client, period_start))) = (&routed, reservation) {
+        state.store().release_message(client, period_start).await?;
+    }
+    routed
 }
 
 /// The answer to a key seen before: the message it became. When that

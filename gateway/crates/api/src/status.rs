@@ -44,6 +44,9 @@ pub struct QueueJson {
     pub pending: u64,
     /// Of those, the ones currently leased.
     pub in_flight: u64,
+    /// Dead letters: given up after their delivery attempts, waiting for a
+    /// re-drive (not counted in `pending`).
+    pub dead: u64,
 }
 
 /// The newest node-side failure.
@@ -87,5 +90,6 @@ fn queue_json(depth: &QueueDepth) -> QueueJson {
         kind: depth.queue.kind.as_str(),
         pending: depth.pending,
         in_flight: depth.in_flight,
+        dead: depth.dead,
     }
 }

@@ -74,6 +74,15 @@ pub fn json(status: StatusCode, value: &impl Serialize) -> Response {
     }
 }
 
+/// `response` (a 201) with `Location: /api/v1{path}`, the new resource.
+pub fn located(mut response: Response, path: &str) -> Response {
+    let location = format!("{}{path}", crate::PREFIX);
+    if let Ok(value) = HeaderValue::from_str(&location) {
+        response.headers_mut().insert(header::LOCATION, value);
+    }
+    response
+}
+
 /// Whether the content type is `application/json`, parameters allowed.
 fn is_json(value: Option<&HeaderValue>) -> bool {
     let Some(text) = value.and_then(|v| v.to_str().ok()) else {

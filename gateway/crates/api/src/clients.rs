@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use store::cabinet::ClientRecord;
 
 use crate::auth::Caller;
-use crate::body::{json, JsonBody};
+use crate::body::{json, located, JsonBody};
 use crate::instant;
 use crate::precondition::{self, with_etag};
 use crate::problem::ApiError;
@@ -182,12 +182,10 @@ pub async fn create(
     let context = caller.audit_context();
     let store = state.store();
     let (secret, record) = store.create_client(&body.into_form(), &context).await?;
-    let mut response = issued(StatusCode::CREATED, &secret, &record);
-    let location = format!("{}/clients/{}", crate::PREFIX, record.id);
-    if let Ok(value) = HeaderValue::from_str(&location) {
-        response.headers_mut().insert(header::LOCATION, value);
-    }
-    Ok(response)
+    Ok(located(
+        issued(StatusCode::CREATED, &secret, &record),
+        &format!("/clients/{}", record.id),
+    ))
 }
 
 /// `GET /clients/{id}`.

@@ -12,7 +12,7 @@
 //! queue with its attempts reset.
 
 use axum::extract::{Path, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::Extension;
 use cabinet::{FieldErrors, ObjectKind, PointForm, PointKind, PointService};
@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 use store::delivery::{DeadLetter, PointRecord};
 
 use crate::auth::Caller;
-use crate::body::{json, JsonBody, QueryParams};
+use crate::body::{json, located, JsonBody, QueryParams};
 use crate::instant;
 use crate::precondition::{self, with_etag};
 use crate::problem::ApiError;
@@ -218,12 +218,10 @@ pub async fn create(
     let context = caller.audit_context();
     let record = state.store().create_point(&form, &context).await?;
     reload(&state).await?;
-    let mut response = answer(StatusCode::CREATED, &record);
-    let location = format!("{}/systems/{mnemonic}/points/{}", crate::PREFIX, record.id);
-    if let Ok(value) = HeaderValue::from_str(&location) {
-        response.headers_mut().insert(header::LOCATION, value);
-    }
-    Ok(response)
+    Ok(located(
+        answer(StatusCode::CREATED, &record),
+        &format!("/systems/{mnemonic}/points/{}", record.id),
+    ))
 }
 
 /// `GET /systems/{mnemonic}/points/{id}`.

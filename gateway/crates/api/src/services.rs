@@ -6,7 +6,7 @@
 //! is applied to the node's registry at once.
 
 use axum::extract::{Path, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::Extension;
 use base64::Engine;
@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use store::registry::{ServiceChange, ServiceRecord};
 
 use crate::auth::Caller;
-use crate::body::{json, JsonBody};
+use crate::body::{json, located, JsonBody};
 use crate::instant;
 use crate::precondition::{self, with_etag};
 use crate::problem::ApiError;
@@ -182,12 +182,10 @@ pub async fn create(
     let context = caller.audit_context();
     let record = state.store().create_service(&form, &context).await?;
     reload(&state).await?;
-    let mut response = answer(StatusCode::CREATED, &record);
-    let location = format!("{}/services/{}", crate::PREFIX, record.id);
-    if let Ok(value) = HeaderValue::from_str(&location) {
-        response.headers_mut().insert(header::LOCATION, value);
-    }
-    Ok(response)
+    Ok(located(
+        answer(StatusCode::CREATED, &record),
+        &format!("/services/{}", record.id),
+    ))
 }
 
 /// `GET /services/{id}`.

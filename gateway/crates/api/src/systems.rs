@@ -7,7 +7,7 @@
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::Extension;
 use cabinet::{CertificateFacts, FieldErrors, ObjectKind, SystemForm};
@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use store::registry::SystemRecord;
 
 use crate::auth::Caller;
-use crate::body::{json, JsonBody, MAX_BODY_BYTES};
+use crate::body::{json, located, JsonBody, MAX_BODY_BYTES};
 use crate::instant;
 use crate::precondition::{self, with_etag};
 use crate::problem::ApiError;
@@ -125,12 +125,10 @@ pub async fn create(
         .create_system(&form, &caller.audit_context())
         .await?;
     reload(&state).await?;
-    let mut response = answer(StatusCode::CREATED, &record);
-    let location = format!("{}/systems/{}", crate::PREFIX, record.form.mnemonic);
-    if let Ok(value) = HeaderValue::from_str(&location) {
-        response.headers_mut().insert(header::LOCATION, value);
-    }
-    Ok(response)
+    Ok(located(
+        answer(StatusCode::CREATED, &record),
+        &format!("/systems/{}", record.form.mnemonic),
+    ))
 }
 
 /// `GET /systems/{mnemonic}`.

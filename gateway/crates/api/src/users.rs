@@ -3,7 +3,7 @@
 //! lock-out. Passwords never appear in answers.
 
 use axum::extract::{Path, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::Extension;
 use cabinet::{FieldErrors, ObjectKind, UserForm, WindowForm};
@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use store::cabinet::UserRecord;
 
 use crate::auth::Caller;
-use crate::body::{json, JsonBody};
+use crate::body::{json, located, JsonBody};
 use crate::instant;
 use crate::precondition::{self, with_etag};
 use crate::problem::ApiError;
@@ -182,12 +182,10 @@ pub async fn create(
         .store()
         .create_user(&form, &password, &context)
         .await?;
-    let mut response = answer(StatusCode::CREATED, &record);
-    let location = format!("{}/users/{}", crate::PREFIX, record.id);
-    if let Ok(value) = HeaderValue::from_str(&location) {
-        response.headers_mut().insert(header::LOCATION, value);
-    }
-    Ok(response)
+    Ok(located(
+        answer(StatusCode::CREATED, &record),
+        &format!("/users/{}", record.id),
+    ))
 }
 
 /// `GET /users/{id}`.

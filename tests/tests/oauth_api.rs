@@ -336,23 +336,42 @@ async fn client_disabled_or_outside_its_network_gets_no_token() {
     assert!(outside.json()["detail"].as_str().unwrap().contains("IP"));
 }
 
-#[tokio::test]
-async fn token_of_a_client_disabled_since_is_refused_at_once() {
-    let cabinet = Cabinet::start(Backend::Sqlite).await;
+async fn token_of_a_client_disabled_since_stays_dead_when_enabled_again(backend: Backend) {
+    let cabinet = Cabinet::start(backend).await;
     let (id, secret) = create_client(&cabinet, client_json(json!({}))).await;
     let token = access_token(&cabinet, &id, &secret).await;
     let admin = cabinet.bearer(Subject::Admin).unwrap();
+    let put = |version: i64, disabled: bool| {
+        Call::new("PUT", format!("{P}/clients/{id}"))
+            .bearer(admin)
+            .if_match(version)
+            .json(&client_json(json!({ "disabled": disabled })))
+    };
 
-    let disable = Call::new("PUT", format!("{P}/clients/{id}"))
-        .bearer(admin)
-        .if_match(1)
-        .json(&client_json(json!({ "disabled": true })));
-    assert_eq!(disable.send(cabinet.addr()).await.status, 200);
+    assert_eq!(put(1, true).send(cabinet.addr()).await.status, 200);
     let refused = send_as(&cabinet, &token, &echo("disabled-1")).await;
+    let no_token = token_by_basic(&cabinet, &id, &secret, "").await;
+    assert_eq!(put(2, false).send(cabinet.addr()).await.status, 200);
+    let old_token = send_as(&cabinet, &token, &echo("disabled-2")).await;
+    let fresh = access_token(&cabinet, &id, &secret).await;
+    let sent = send_as(&cabinet, &fresh, &echo("disabled-3")).await;
 
-    refused.assert_problem(403);
-    assert_eq!(refused.json()["detail"], "Учётная запись отключена");
-    assert_eq!(pending_messages(&cabinet).await, 0);
+    refused.assert_problem(401);
+    no_token.assert_problem(400);
+    assert_eq!(no_token.json()["error"], "unauthorized_client");
+    old_token.assert_problem(401);
+    assert_eq!(sent.status, 201, "{}", sent.text);
+    assert_eq!(pending_messages(&cabinet).await, 1);
+}
+
+#[tokio::test]
+async fn token_of_a_client_disabled_since_stays_dead_when_enabled_again_sqlite() {
+    token_of_a_client_disabled_since_stays_dead_when_enabled_again(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn token_of_a_client_disabled_since_stays_dead_when_enabled_again_postgres() {
+    token_of_a_client_disabled_since_stays_dead_when_enabled_again(Backend::Postgres).await;
 }
 
 #[tokio::test]
@@ -383,11 +402,8 @@ async fn client_bound_to_a_system_sends_only_as_it_and_only_its_services() {
     let cabinet = Cabinet::start(Backend::Sqlite).await;
     let (id, secret) = create_client(&cabinet, client_json(json!({}))).await;
     let token = access_token(&cabinet, &id, &secret).await;
-    let (other, other_secret) = create_client(
-        &cabinet,
-        client_json(json!({ "allowed_services": ["other"] })),
-    )
-    .await;
+    let (other, other_secret) =
+        create_client(&cabinet, client_json(json!({ "allowed_services": [] }))).await;
     let other_token = access_token(&cabinet, &other, &other_secret).await;
 
     let as_provider =
@@ -660,4 +676,43 @@ fn openapi_scopes_of_each_route_agree_with_the_client_matrix() {
         flows["clientCredentials"]["tokenUrl"],
         format!("{P}/oauth/token")
     );
+}
+
+#[tokio::test]
+async fn client_or_user_naming_an_unknown_system_or_service_gets_422_naming_each() {
+    let cabinet = Cabinet::start(Backend::Sqlite).await;
+    let admin = cabinet.bearer(Subject::Admin).unwrap();
+    let clients_before = cabinet.store().clients().await.unwrap().len();
+    let body = client_json(json!({
+        "system": "NOPE01", "allowed_services": ["echo", "nope", smevgate_tests::ECHO_NS],
+        "rate": { "requests": 0, "per": "second", "burst": 1 },
+    }));
+    let user = json!({
+        "login": "new.operator", "full_name": "Оператор", "role": "request_operator",
+        "allowed_services": ["нет-такого"], "password": "длинный-пароль-2024",
+    });
+
+    let client = Call::new("POST", format!("{P}/clients"))
+        .bearer(admin)
+        .json(&body)
+        .send(cabinet.addr())
+        .await;
+    let user = Call::new("POST", format!("{P}/users"))
+        .bearer(admin)
+        .json(&user)
+        .send(cabinet.addr())
+        .await;
+
+    client.assert_problem(422);
+    let fields: Vec<String> = client.json()["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(fields, ["rate.requests", "system", "allowed_services[1]"]);
+    user.assert_problem(422);
+    assert_eq!(user.json()["errors"][0]["field"], "allowed_services[0]");
+    let clients_after = cabinet.store().clients().await.unwrap().len();
+    assert_eq!(clients_after, clients_before, "nothing stored");
 }

@@ -14,6 +14,7 @@ use store::cabinet::ClientRecord;
 use crate::auth::Caller;
 use crate::body::{json, located, JsonBody};
 use crate::instant;
+use crate::known;
 use crate::precondition::{self, with_etag};
 use crate::problem::ApiError;
 use crate::state::ApiState;
@@ -166,6 +167,15 @@ impl ClientJson {
     }
 }
 
+/// The submitted client as a form, refused (every bad field at once) when
+/// it is invalid or names an ИС or services the node does not know.
+fn checked_form(state: &ApiState, body: ClientFormJson) -> Result<ClientForm, ApiError> {
+    let form = body.into_form();
+    let own = form.validate().err();
+    known::refuse_unknown(state, own, form.system.as_deref(), &form.allowed_services)?;
+    Ok(form)
+}
+
 /// `GET /clients`.
 pub async fn list(State(state): State<ApiState>) -> Result<Response, ApiError> {
     let clients = state.store().clients().await?;
@@ -179,9 +189,10 @@ pub async fn create(
     Extension(caller): Extension<Caller>,
     JsonBody(body): JsonBody<ClientFormJson>,
 ) -> Result<Response, ApiError> {
+    let form = checked_form(&state, body)?;
     let context = caller.audit_context();
     let store = state.store();
-    let (secret, record) = store.create_client(&body.into_form(), &context).await?;
+    let (secret, record) = store.create_client(&form, &context).await?;
     Ok(located(
         issued(StatusCode::CREATED, &secret, &record),
         &format!("/clients/{}", record.id),
@@ -207,11 +218,10 @@ pub async fn put(
 ) -> Result<Response, ApiError> {
     let id = parse_id(&id)?;
     let expected = precondition::if_match(&headers)?;
+    let form = checked_form(&state, body)?;
     let context = caller.audit_context();
     let store = state.store();
-    let record = store
-        .update_client(id, &body.into_form(), expected, &context)
-        .await?;
+    let record = store.update_client(id, &form, expected, &context).await?;
     Ok(answer(StatusCode::OK, &record))
 }
 

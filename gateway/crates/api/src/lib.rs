@@ -36,6 +36,7 @@
 //! - [`oauth`] — `POST /oauth/token`, the client credentials grant;
 //!   [`access_token`] — the signed tokens it issues; [`rate_limit`] — the
 //!   clients' token buckets.
+//! - [`known`] — references a form makes to the registry (ИС, services).
 //! - [`openapi`] — the OpenAPI 3.1 document.
 
 #![forbid(unsafe_code)]
@@ -48,6 +49,7 @@ pub mod body;
 pub mod clients;
 pub mod instant;
 pub mod journal;
+pub mod known;
 pub mod login_limit;
 pub mod oauth;
 pub mod openapi;

@@ -13,6 +13,7 @@ use store::cabinet::UserRecord;
 use crate::auth::Caller;
 use crate::body::{json, located, JsonBody};
 use crate::instant;
+use crate::known;
 use crate::precondition::{self, with_etag};
 use crate::problem::ApiError;
 use crate::state::ApiState;
@@ -177,6 +178,7 @@ pub async fn create(
         }
         return Err(ApiError::Invalid(errors));
     };
+    known::refuse_unknown(&state, form.validate().err(), None, &form.allowed_services)?;
     let context = caller.audit_context();
     let record = state
         .store()
@@ -216,6 +218,7 @@ pub async fn put(
         );
         return Err(ApiError::Invalid(errors));
     }
+    known::refuse_unknown(&state, form.validate().err(), None, &form.allowed_services)?;
     let context = caller.audit_context();
     let store = state.store();
     let record = store.update_user(id, &form, expected, &context).await?;

@@ -190,6 +190,16 @@ fn check_url(errors: &mut FieldErrors, kind: PointKind, url: &str) {
             "url",
             "Адрес: http:// или https:// с именем узла, без пробелов",
         );
+        return;
+    }
+    // Credentials in the address would travel into logs, the journal and
+    // the audit snapshot; the endpoint must authenticate the node otherwise.
+    let authority = rest.unwrap_or_default().split(['/', '?', '#']).next();
+    if authority.is_some_and(|a| a.contains('@')) {
+        errors.push(
+            "url",
+            "Адрес не должен содержать имя пользователя или пароль",
+        );
     }
 }
 
@@ -280,6 +290,27 @@ mod tests {
         }
         let queue_with_url = PointForm::new("PROVIDER01", PointKind::Queue, "http://x");
         assert_eq!(queue_with_url.validate().unwrap_err().fields(), vec!["url"]);
+    }
+
+    #[test]
+    fn point_form_url_with_credentials_is_refused_but_at_in_path_is_not() {
+        for url in [
+            "http://u:p@127.0.0.1:1/x",
+            "https://user@is.example",
+            "http://@h/",
+        ] {
+            let form = PointForm {
+                url: url.into(),
+                ..push()
+            };
+            let errors = form.validate().unwrap_err();
+            assert_eq!(errors.fields(), vec!["url"], "{url}");
+        }
+        let form = PointForm {
+            url: "https://is.example/inbox/a@b?x=@".into(),
+            ..push()
+        };
+        assert!(form.validate().is_ok());
     }
 
     #[test]

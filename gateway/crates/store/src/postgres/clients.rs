@@ -30,11 +30,15 @@ INSERT INTO api_clients (name, system, scopes, allowed_services, ip_allow, windo
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 1, 1, $16)
 RETURNING id";
 
+/// Disabling a client also moves its secret generation on, so that tokens
+/// issued before stay dead when it is enabled again (the SET expressions
+/// read the row as it was).
 const UPDATE_PROFILE: &str = "
 UPDATE api_clients SET name = $1, system = $2, scopes = $3, allowed_services = $4,
     ip_allow = $5, window_start = $6, window_end = $7, window_zone = $8, rate_requests = $9,
     rate_per = $10, rate_burst = $11, quota_messages = $12, quota_per = $13, disabled = $14,
-    version = $15
+    version = $15,
+    secret_generation = secret_generation + CASE WHEN $14 AND NOT disabled THEN 1 ELSE 0 END
 WHERE id = $16";
 
 const RESERVE: &str = "

@@ -312,7 +312,9 @@ fn write_profile(
         "UPDATE api_clients SET name = ?2, system = ?3, scopes = ?4, allowed_services = ?5,
              ip_allow = ?6, window_start = ?7, window_end = ?8, window_zone = ?9,
              rate_requests = ?10, rate_per = ?11, rate_burst = ?12, quota_messages = ?13,
-             quota_per = ?14, disabled = ?15, version = ?16
+             quota_per = ?14, disabled = ?15, version = ?16,
+             secret_generation = secret_generation
+                 + CASE WHEN ?15 AND NOT disabled THEN 1 ELSE 0 END
          WHERE id = ?1",
         params![
             id,

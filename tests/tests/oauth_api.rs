@@ -716,3 +716,40 @@ async fn client_or_user_naming_an_unknown_system_or_service_gets_422_naming_each
     let clients_after = cabinet.store().clients().await.unwrap().len();
     assert_eq!(clients_after, clients_before, "nothing stored");
 }
+
+#[tokio::test]
+async fn client_bound_to_a_system_reads_only_its_journal_and_requests() {
+    let cabinet = Cabinet::start(Backend::Sqlite).await;
+    let scopes = json!({ "scopes": ["requests:send", "requests:read", "journal:read"] });
+    let (id, secret) = create_client(&cabinet, client_json(scopes)).await;
+    let token = access_token(&cabinet, &id, &secret).await;
+    assert_eq!(send_as(&cabinet, &token, &echo("own-1")).await.status, 201);
+    // Another ИС's traffic: the provider sends a request of its own.
+    let provider = smevgate_tests::Ims::provider();
+    let now = OffsetDateTime::now_utc();
+    let id_other = smevgate_tests::message_id(now);
+    let envelope = provider.send_request(wire::Version::V1_3, &id_other, &echo_request());
+    assert_eq!(
+        cabinet.node.post(envelope, "urn:SendRequest").await.status,
+        200
+    );
+    let get = |path: &str| Call::new("GET", format!("{P}{path}")).bearer(&token);
+
+    let journal = get("/journal?limit=1000").send(cabinet.addr()).await;
+    let foreign = get("/journal?participant=PROVIDER01")
+        .send(cabinet.addr())
+        .await;
+    let page = get("/requests").send(cabinet.addr()).await;
+
+    assert_eq!(journal.status, 200, "{}", journal.text);
+    let entries = journal.json()["items"].as_array().unwrap().clone();
+    assert!(!entries.is_empty());
+    for entry in &entries {
+        let names_it = entry["sender"] == CONSUMER || entry["recipient"] == CONSUMER;
+        assert!(names_it, "{entry}");
+    }
+    assert!(!entries.iter().any(|e| e["message_id"] == id_other.as_str()));
+    foreign.assert_problem(403);
+    let items = page.json()["items"].as_array().unwrap().clone();
+    assert_eq!(items.len(), 1, "{}", page.text);
+}

@@ -93,6 +93,12 @@ impl Caller {
         }
     }
 
+    /// The ИС an API client is bound to; `None` for users and unbound
+    /// clients.
+    pub fn bound_system(&self) -> Option<&str> {
+        self.client().and_then(|c| c.record.client.system())
+    }
+
     /// Whether the caller may do `action`: a user by role, a client by the
     /// scopes it holds on this call.
     pub fn may(&self, action: Action) -> bool {

@@ -9,11 +9,13 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
+use axum::Extension;
 use cabinet::FieldErrors;
 use serde::{Deserialize, Serialize};
 use store::{JournalFilter, JournalRecord, MessageKind};
 
 use crate::audit::time_param;
+use crate::auth::Caller;
 use crate::body::{json, QueryParams};
 use crate::instant;
 use crate::problem::ApiError;
@@ -130,12 +132,22 @@ impl JournalJson {
     }
 }
 
-/// `GET /journal`.
+/// `GET /journal`. An API client bound to an ИС sees only the entries that
+/// name that ИС as sender or recipient.
 pub async fn list(
     State(state): State<ApiState>,
+    Extension(caller): Extension<Caller>,
     QueryParams(query): QueryParams<JournalQuery>,
 ) -> Result<Response, ApiError> {
-    let filter = query.into_filter()?;
+    let mut filter = query.into_filter()?;
+    if let Some(bound) = caller.bound_system() {
+        if filter.participant.as_deref().is_some_and(|p| p != bound) {
+            return Err(ApiError::SystemNotAllowed {
+                system: filter.participant.unwrap_or_default(),
+            });
+        }
+        filter.participant = Some(bound.to_owned());
+    }
     let records = state.store().query(&filter).await?;
     let items = records.iter().map(JournalJson::from_record).collect();
     Ok(json(StatusCode::OK, &ListJson { items }))

@@ -272,6 +272,7 @@ pub async fn delete(
 /// `GET /dead-letters`: oldest first, without content.
 pub async fn dead_letters(
     State(state): State<ApiState>,
+    Extension(caller): Extension<Caller>,
     QueryParams(query): QueryParams<DeadLetterQuery>,
 ) -> Result<Response, ApiError> {
     let limit = query.limit.unwrap_or(MAX_DEAD_LETTERS);
@@ -280,7 +281,14 @@ pub async fn dead_letters(
         return Err(ApiError::bad_parameter("limit", &message));
     }
     let letters = state.store().dead_letters(limit).await?;
-    let items = letters.iter().map(DeadLetterJson::from_letter).collect();
+    // An API client bound to an ИС sees only the letters it took part in.
+    let bound = caller.bound_system();
+    let involves = |l: &&DeadLetter| bound.is_none_or(|s| l.sender == s || l.recipient == s);
+    let items = letters
+        .iter()
+        .filter(involves)
+        .map(DeadLetterJson::from_letter)
+        .collect();
     Ok(json(StatusCode::OK, &ListJson { items }))
 }
 

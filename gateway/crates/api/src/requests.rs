@@ -321,7 +321,7 @@ async fn route(
 /// The sending ИС: as asked; for a client bound to an ИС, that ИС (and no
 /// other).
 fn sender(caller: &Caller, asked: &str) -> Result<String, ApiError> {
-    let Some(bound) = caller.client().and_then(|c| c.record.client.system()) else {
+    let Some(bound) = caller.bound_system() else {
         return Ok(asked.to_owned());
     };
     match asked.is_empty() || asked == bound {
@@ -393,7 +393,10 @@ pub async fn list(
         .iter()
         .filter(|row| {
             let service = &row.service;
-            may_use_service(&state, &caller, &service.namespace, &service.local_name)
+            let own = caller
+                .bound_system()
+                .is_none_or(|s| s == row.request.system);
+            own && may_use_service(&state, &caller, &service.namespace, &service.local_name)
         })
         .map(RequestJson::from_summary)
         .collect();
@@ -412,7 +415,7 @@ pub(crate) async fn find_visible(
     if let Some(by_message) = store.integration_request_by_message(id).await? {
         candidates.insert(0, by_message);
     }
-    let bound = caller.client().and_then(|c| c.record.client.system());
+    let bound = caller.bound_system();
     for request in candidates {
         if bound.is_some_and(|system| system != request.system) {
             continue;

@@ -460,6 +460,13 @@ async fn push_receiver_always_failing_dead_letters_then_redrive_delivers(backend
         dead, 1,
         "the node's status counts the dead letter: {node_status}"
     );
+    let last_error = node_status["last_error"]["what"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(
+        last_error.starts_with(&format!("delivery of {id}: ")),
+        "the failed pushes are the node's last error: {node_status}"
+    );
 
     receiver.set_always_fail(false);
     let path = format!("/dead-letters/{id}/redrive");

@@ -462,13 +462,25 @@ impl ApiError {
     }
 }
 
+/// The cause of a request that failed on the node, carried from the answer
+/// to the router's layer that remembers it for the node's status.
+#[derive(Debug, Clone)]
+pub struct NodeFailure(pub String);
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        if let ApiError::Internal(cause) = &self {
-            tracing::error!(%cause, "api request failed");
-        }
+        let failure = match &self {
+            ApiError::Internal(cause) => {
+                tracing::error!(%cause, "api request failed");
+                Some(NodeFailure(cause.clone()))
+            }
+            _ => None,
+        };
         let body = serde_json::to_vec(&self.problem()).unwrap_or_default();
         let mut response = (self.status(), body).into_response();
+        if let Some(failure) = failure {
+            response.extensions_mut().insert(failure);
+        }
         let headers = response.headers_mut();
         headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
         match &self {

@@ -5,11 +5,12 @@
 
 use axum::extract::{Request, State};
 use axum::middleware::{self, Next};
+use axum::response::Response;
 use axum::routing::{on, MethodFilter, MethodRouter};
 use axum::Router;
 use cabinet::Action;
 
-use crate::problem::ApiError;
+use crate::problem::{ApiError, NodeFailure};
 use crate::state::ApiState;
 use crate::{
     audit, auth, clients, journal, oauth, openapi, organisation, points, requests, responses,
@@ -644,9 +645,20 @@ pub fn build<S: Clone + Send + Sync + 'static>(state: ApiState) -> Router<S> {
         });
         router = router.route(path, methods);
     }
+    let remember = middleware::map_response_with_state(state.clone(), remember_failure);
     router
         .fallback(|| async { ApiError::RouteNotFound })
+        .layer(remember)
         .with_state(state)
+}
+
+/// Hands the cause of an answer that failed on the node to the node's
+/// status (`GET /status`, `last_error`).
+async fn remember_failure(State(state): State<ApiState>, response: Response) -> Response {
+    if let Some(failure) = response.extensions().get::<NodeFailure>() {
+        state.node().remember_error(format!("api: {}", failure.0));
+    }
+    response
 }
 
 /// `route`'s handler behind the guard of its access rule.

@@ -150,13 +150,17 @@ impl Worker {
         let now = self.node.clock().now();
         let node_id = self.node.settings().node_id.clone();
         let store = self.node.store();
+        let error = &failure.error;
+        self.node
+            .remember_error(format!("delivery of {message_id}: {error}"));
         let result = if attempts >= point.max_attempts {
-            tracing::warn!(message_id, attempts, error = %failure.error, "delivery gave up: dead letter");
+            tracing::warn!(message_id, attempts, %error, "delivery gave up: dead letter");
             store.dead_letter(message_id, &failure, now, &node_id).await
         } else {
             let delay = Backoff::of(point).delay(attempts, &mut self.rng);
             let retry_at = now + delay;
-            tracing::info!(message_id, attempts, error = %failure.error, retry_in_ms = delay.as_millis() as u64, "delivery attempt failed");
+            let retry_in_ms = delay.as_millis() as u64;
+            tracing::info!(message_id, attempts, %error, retry_in_ms, "delivery attempt failed");
             store
                 .defer(message_id, retry_at, &failure, now, &node_id)
                 .await

@@ -160,8 +160,10 @@ impl Node {
             .clone()
     }
 
-    /// Remembers `what` as the newest node-side failure.
-    pub(crate) fn remember_error(&self, what: String) {
+    /// Remembers `what` as the newest node-side failure (shown by the
+    /// node's status): a fault of ours, a failed delivery, an API request
+    /// that failed on the node.
+    pub fn remember_error(&self, what: String) {
         let fault = NodeFault {
             at: self.clock.now(),
             what,

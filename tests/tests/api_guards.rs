@@ -114,3 +114,28 @@ async fn failed_logins_from_one_address_get_429_with_retry_after() {
     let token = as_admin(&cabinet, Call::new("GET", format!("{P}/organisation"))).await;
     assert_eq!(token.status, 200, "bearer tokens are not limited");
 }
+
+#[tokio::test]
+async fn request_failing_on_the_node_becomes_the_last_error_of_the_status() {
+    use tower::ServiceExt;
+
+    let node = smevgate_tests::TestNode::start(Backend::Sqlite).await;
+    assert!(node.node.last_error().is_none());
+    // Without the accept loop no peer address is recorded: the guard cannot
+    // check the caller's network, which is the node's failure, not theirs.
+    let router = ::api::router::<()>(node.node.clone());
+    let request = hyper::Request::get(format!("{P}/status"))
+        .header("authorization", "Bearer whatever")
+        .body(http_body_util::Full::new(bytes::Bytes::new()))
+        .unwrap();
+
+    let answer = router.oneshot(request).await.unwrap();
+
+    assert_eq!(answer.status(), 500);
+    let last = node.node.last_error().expect("remembered");
+    assert!(
+        last.what.starts_with("api: no peer address"),
+        "{}",
+        last.what
+    );
+}

@@ -105,6 +105,13 @@ pub enum ApiError {
         limit: usize,
     },
 
+    /// The body did not arrive in full within the read deadline.
+    #[error("body not read within {seconds} s")]
+    BodyTimeout {
+        /// The deadline in seconds.
+        seconds: u64,
+    },
+
     /// The body is not JSON, or not JSON of the expected shape.
     #[error("malformed body: {reason}")]
     MalformedBody {
@@ -265,6 +272,7 @@ impl ApiError {
             ApiError::TooManyLogins { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::BodyTimeout { .. } => StatusCode::REQUEST_TIMEOUT,
             ApiError::MalformedBody { .. } | ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::CannotSign { .. } => StatusCode::CONFLICT,
@@ -306,6 +314,7 @@ impl ApiError {
                 ("unsupported-media-type", "Неверный тип содержимого")
             }
             ApiError::PayloadTooLarge { .. } => ("payload-too-large", "Слишком большой запрос"),
+            ApiError::BodyTimeout { .. } => ("body-timeout", "Тело запроса не получено"),
             ApiError::MalformedBody { .. } => ("malformed-body", "Тело запроса не разобрано"),
             ApiError::BadRequest(_) => ("bad-request", "Неверные параметры запроса"),
             ApiError::Invalid(_) => ("validation", "Данные не прошли проверку"),
@@ -357,6 +366,9 @@ impl ApiError {
             ),
             ApiError::PayloadTooLarge { limit } => {
                 format!("Тело запроса длиннее {limit} байт")
+            }
+            ApiError::BodyTimeout { seconds } => {
+                format!("Тело запроса не получено целиком за {seconds} с")
             }
             ApiError::MalformedBody { reason } => format!("Ошибка разбора JSON: {reason}"),
             ApiError::BadRequest(_) => "Исправьте параметры, указанные в errors".to_owned(),

@@ -17,7 +17,7 @@ use std::cell::RefCell;
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::Extension;
@@ -33,6 +33,7 @@ use crate::audit::time_param;
 use crate::auth::Caller;
 use crate::body::{json, JsonBody, QueryParams};
 use crate::instant;
+use crate::path::Path;
 use crate::problem::{ApiError, SMEV_FAILURE};
 use crate::state::ApiState;
 

@@ -1,7 +1,7 @@
 //! `/tokens`: API tokens for information systems acting as a user. The
 //! secret is in the `POST` answer only; the node keeps its hash.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::Extension;
@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::auth::Caller;
 use crate::body::{json, JsonBody, QueryParams};
 use crate::instant;
+use crate::path::Path;
 use crate::problem::ApiError;
 use crate::state::ApiState;
 use crate::users::ListJson;

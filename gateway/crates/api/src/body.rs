@@ -2,7 +2,8 @@
 //! request body (content type, size limit, read deadline, a JSON object
 //! whose unknown fields are refused), [`RawBody`] reads a body of bytes
 //! under the same limit and deadline, [`QueryParams`] reads the query
-//! string, and [`json`] writes a JSON answer.
+//! string, and [`json`] writes a JSON answer ([`secret_json`] one that must
+//! not be cached).
 //!
 //! Parser messages reach the caller only through [`describe_serde`], which
 //! replaces the Rust type names serde puts in them with words.
@@ -102,6 +103,16 @@ pub fn json(status: StatusCode, value: &impl Serialize) -> Response {
             ApiError::Internal(format!("answer not serialisable: {error}")).into_response()
         }
     }
+}
+
+/// A JSON answer with `status` that carries a secret (a session token, an
+/// API token's secret): `Cache-Control: no-store`, so that no cache along
+/// the way keeps it.
+pub fn secret_json(status: StatusCode, value: &impl Serialize) -> Response {
+    let mut response = json(status, value);
+    let no_store = HeaderValue::from_static("no-store");
+    response.headers_mut().insert(header::CACHE_CONTROL, no_store);
+    response
 }
 
 /// `response` (a 201) with `Location: /api/v1{path}`, the new resource.

@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 use store::cabinet::{LoginOutcome, SESSION_TTL};
 
 use crate::auth::{Caller, Credential, Peer};
-use crate::body::{json, JsonBody};
+use crate::body::{secret_json, JsonBody};
 use crate::instant;
 use crate::problem::ApiError;
 use crate::state::ApiState;
@@ -87,7 +87,7 @@ pub async fn login(
                 expires_at: instant::to_text(session.expires_at),
                 user: UserJson::from_record(&user),
             };
-            Ok(json(StatusCode::CREATED, &answer))
+            Ok(secret_json(StatusCode::CREATED, &answer))
         }
         LoginOutcome::BadCredentials | LoginOutcome::Locked { .. } => {
             state.login_limit().record_failure(remote, now);

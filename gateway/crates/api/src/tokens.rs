@@ -9,7 +9,7 @@ use cabinet::{ApiToken, FieldErrors, ObjectKind};
 use serde::{Deserialize, Serialize};
 
 use crate::auth::Caller;
-use crate::body::{json, JsonBody, QueryParams};
+use crate::body::{json, secret_json, JsonBody, QueryParams};
 use crate::instant;
 use crate::path::Path;
 use crate::problem::ApiError;
@@ -109,7 +109,7 @@ pub async fn issue(
         token: TokenJson::from_token(&token),
         secret: secret.expose().to_owned(),
     };
-    Ok(json(StatusCode::CREATED, &answer))
+    Ok(secret_json(StatusCode::CREATED, &answer))
 }
 
 /// `DELETE /tokens/{id}`: revoke; revoking again is harmless.

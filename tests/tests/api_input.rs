@@ -168,3 +168,46 @@ async fn session_and_token_answers_carrying_secrets_are_not_stored() {
     assert!(token.json()["secret"].is_string());
     assert_eq!(token.header("cache-control"), "no-store");
 }
+
+#[tokio::test]
+async fn payload_behind_an_xml_declaration_is_sent() {
+    let cabinet = Cabinet::start(Backend::Sqlite).await;
+    let payload = format!("\n<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n{}\n", echo_request());
+
+    let answer = post_request(&cabinet, &echo_body("decl-1", &payload)).await;
+
+    assert_eq!(answer.status, 201, "{}", answer.text);
+    let message_id = answer.json()["message_id"].as_str().unwrap().to_owned();
+    let stored = cabinet.store().get(&message_id).await.unwrap().unwrap();
+    assert_eq!(stored.message.sender, CONSUMER);
+}
+
+#[tokio::test]
+async fn payload_without_a_namespace_is_422_naming_payload_and_frees_the_key() {
+    let cabinet = Cabinet::start(Backend::Sqlite).await;
+
+    let answer = post_request(&cabinet, &echo_body("bare-1", "<a/>")).await;
+
+    answer.assert_problem(422);
+    assert_eq!(answer.problem_fields(), vec!["payload"]);
+    let message = answer.json()["errors"][0]["message"].as_str().unwrap().to_owned();
+    assert!(message.contains("пространства имён"), "{message}");
+    let recorded = cabinet.store().integration_requests_by_client("bare-1").await;
+    assert!(recorded.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn client_id_with_control_or_bidi_characters_is_422_naming_it() {
+    let cabinet = Cabinet::start(Backend::Sqlite).await;
+
+    for client_id in ["nul\u{0}key", "line\nbreak", "evil\u{202E}gpj.exe", "tab\tkey"] {
+        let answer = post_request(&cabinet, &echo_body(client_id, &echo_request())).await;
+
+        answer.assert_problem(422);
+        assert_eq!(answer.problem_fields(), vec!["client_id"], "{client_id:?}");
+        let recorded = cabinet.store().integration_requests_by_client(client_id).await;
+        assert!(recorded.unwrap().is_empty());
+    }
+    let plain = post_request(&cabinet, &echo_body("заказ №7", &echo_request())).await;
+    assert_eq!(plain.status, 201, "{}", plain.text);
+}

@@ -219,6 +219,7 @@ pub async fn send(
     JsonBody(mut body): JsonBody<SendRequestJson>,
 ) -> Result<Response, ApiError> {
     body.system = sender(&caller, &body.system)?;
+    body.payload = payload_text(&body.payload).to_owned();
     check_form(&body)?;
     let registry = state.node().registry();
     let system = registry
@@ -515,6 +516,12 @@ fn check_form(body: &SendRequestJson) -> Result<(), ApiError> {
             "client_id",
             "Укажите ключ идемпотентности (до 100 символов)",
         );
+    } else if !body.client_id.chars().all(is_printable) {
+        errors.push(
+            "client_id",
+            "Ключ идемпотентности состоит только из печатных символов: \
+             управляющие символы и символы направления текста недопустимы",
+        );
     }
     if body.payload.trim().is_empty() {
         errors.push("payload", "Укажите XML-содержимое запроса");
@@ -524,6 +531,38 @@ fn check_form(body: &SendRequestJson) -> Result<(), ApiError> {
     } else {
         Err(ApiError::Invalid(errors))
     }
+}
+
+/// The payload as signed and sent: without surrounding whitespace (and a
+/// byte order mark) and without an XML declaration in front, which has no
+/// place inside the envelope it travels in.
+fn payload_text(payload: &str) -> &str {
+    let text = payload.trim_start_matches('\u{feff}').trim();
+    let declared = text
+        .strip_prefix("<?xml")
+        .filter(|rest| rest.starts_with(|c: char| c.is_ascii_whitespace() || c == '?'));
+    match declared.and_then(|rest| rest.split_once("?>")) {
+        Some((_, after)) => after.trim_start(),
+        None => text,
+    }
+}
+
+/// Whether `c` may stand in a `client_id`: no control character (NUL,
+/// newline, C1), no invisible format or bidi control character (U+202E
+/// and kin), which would make two keys look alike or a log line lie.
+fn is_printable(c: char) -> bool {
+    let format = matches!(
+        c,
+        '\u{00AD}'
+            | '\u{061C}'
+            | '\u{180E}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{206F}'
+            | '\u{FEFF}'
+            | '\u{FFF9}'..='\u{FFFB}'
+    );
+    !c.is_control() && !format
 }
 
 /// Whether the caller works with the ВС the payload's root names; a payload
@@ -563,7 +602,8 @@ fn signing_identity(system: &InformationSystem) -> Result<Arc<SigningIdentity>, 
 
 /// The signed SendRequest envelope. A payload that cannot be signed (not
 /// well-formed XML) goes unsigned, so that the node's own checks name the
-/// fault; any other signing failure is the node's.
+/// fault; a payload the signature cannot cover (see [`signing_refusal`])
+/// is the sender's 422; a failure of the key is the node's.
 fn build_envelope(
     identity: &SigningIdentity,
     message_id: &str,
@@ -588,15 +628,52 @@ fn build_envelope(
     let failure = RefCell::new(None);
     let sign = |element: &str, id: &str| {
         dsig::sign_element(element, id, &identity.0, &identity.1).unwrap_or_else(|error| {
-            *failure.borrow_mut() = Some(error.to_string());
+            *failure.borrow_mut() = Some(error);
             String::new()
         })
     };
     let envelope = wire::write_send_request_request(version, &input, &[], Some(&sign));
     match failure.into_inner() {
-        Some(error) => Err(ApiError::Internal(format!("signing a request: {error}"))),
+        Some(error) => Err(signing_refusal(&error)),
         None => Ok(envelope),
     }
+}
+
+/// The answer to a signature that could not be made: the payload's own
+/// shape (a 422 naming `payload`, saying why in Russian) or the node's key
+/// and certificate (a 500, the cause in the log).
+fn signing_refusal(error: &dsig::SignError) -> ApiError {
+    use dsig::{DigestError, SignError, TransformError};
+    let reason = match error {
+        SignError::Digest(DigestError::Transform(transform)) => match transform {
+            TransformError::UnqualifiedElement(name) => format!(
+                "Элемент {name} без пространства имён: СМЭВ подписывает только \
+                 элементы с пространством имён"
+            ),
+            TransformError::XmlNamespaceAttribute(name) => {
+                format!("Атрибут xml:{name} не поддерживается преобразованием СМЭВ")
+            }
+            TransformError::DuplicateAttribute(name) => {
+                format!("Атрибут {name} указан у элемента дважды")
+            }
+            TransformError::UnboundPrefix(prefix) => {
+                format!("Префикс {prefix} не объявлен")
+            }
+            _ => "XML-содержимое не подходит для преобразования СМЭВ и не может быть \
+                  подписано"
+                .to_owned(),
+        },
+        SignError::Parse(_) | SignError::Digest(_) => {
+            "XML-содержимое не может быть подписано в составе запроса".to_owned()
+        }
+        SignError::Canonicalize(_)
+        | SignError::Certificate(_)
+        | SignError::UnsupportedKey(_)
+        | SignError::KeyMismatch => {
+            return ApiError::Internal(format!("signing a request: {error}"));
+        }
+    };
+    field_error("payload", &reason)
 }
 
 /// The problem answering a SOAP fault reply.
@@ -655,4 +732,50 @@ fn field_error(field: &str, message: &str) -> ApiError {
     let mut errors = FieldErrors::new();
     errors.push(field, message);
     ApiError::Invalid(errors)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn payload_xml_declaration_and_whitespace_are_dropped() {
+        let cases = [
+            ("<?xml version=\"1.0\"?><q:E xmlns:q=\"urn:e\"/>", "<q:E xmlns:q=\"urn:e\"/>"),
+            ("\u{feff} <?xml version='1.0' encoding='UTF-8'?>\n <a/> \n", "<a/>"),
+            ("  <a/>  ", "<a/>"),
+            ("<?xml-stylesheet href='x'?><a/>", "<?xml-stylesheet href='x'?><a/>"),
+            ("<?xml version=\"1.0\"", "<?xml version=\"1.0\""),
+        ];
+        for (payload, sent) in cases {
+            assert_eq!(payload_text(payload), sent, "{payload}");
+        }
+    }
+
+    #[test]
+    fn client_id_characters_control_and_bidi_are_not_printable() {
+        for c in ['\0', '\n', '\t', '\u{7f}', '\u{85}', '\u{202E}', '\u{2066}', '\u{200B}'] {
+            assert!(!is_printable(c), "{:?}", c);
+        }
+        for c in ['a', 'Я', '-', ' ', '№', '😀'] {
+            assert!(is_printable(c), "{:?}", c);
+        }
+    }
+
+    #[test]
+    fn signing_refusal_of_the_payload_is_422_and_of_the_key_is_500() {
+        let unqualified = dsig::SignError::Digest(dsig::DigestError::Transform(
+            dsig::TransformError::UnqualifiedElement("a".to_owned()),
+        ));
+        let payload = signing_refusal(&unqualified);
+        let key = signing_refusal(&dsig::SignError::KeyMismatch);
+
+        assert_eq!(payload.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let ApiError::Invalid(errors) = payload else {
+            panic!("not a field error");
+        };
+        assert_eq!(errors.errors()[0].field, "payload");
+        assert!(errors.errors()[0].message.contains("пространства имён"));
+        assert_eq!(key.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    }
 }

@@ -211,3 +211,45 @@ async fn client_id_with_control_or_bidi_characters_is_422_naming_it() {
     let plain = post_request(&cabinet, &echo_body("заказ №7", &echo_request())).await;
     assert_eq!(plain.status, 201, "{}", plain.text);
 }
+
+/// Messages pending in every queue.
+async fn pending_messages(cabinet: &Cabinet) -> u64 {
+    let now = time::OffsetDateTime::now_utc();
+    let depths = cabinet.store().queue_depths(now).await.unwrap();
+    depths.iter().map(|d| d.pending).sum()
+}
+
+async fn repeated_client_id_with_another_payload_is_409(backend: Backend) {
+    let cabinet = Cabinet::start(backend).await;
+    let echo = echo_request();
+    let other = echo.replace("12345678901", "10987654321");
+    assert_ne!(echo, other, "the fixture payload carries the number replaced");
+    let declared = format!("<?xml version=\"1.0\"?>{echo}");
+
+    let first = post_request(&cabinet, &echo_body("key-1", &echo)).await;
+    let changed = post_request(&cabinet, &echo_body("key-1", &other)).await;
+    let mut as_test = echo_body("key-1", &echo);
+    as_test["test"] = json!(true);
+    let test_flag = post_request(&cabinet, &as_test).await;
+    let same = post_request(&cabinet, &echo_body("key-1", &declared)).await;
+
+    assert_eq!(first.status, 201, "{}", first.text);
+    for refused in [&changed, &test_flag] {
+        refused.assert_problem(409);
+        assert_eq!(refused.problem_fields(), vec!["client_id"]);
+        assert!(refused.json()["detail"].as_str().unwrap().contains("key-1"));
+    }
+    assert_eq!(same.status, 200, "{}", same.text);
+    assert_eq!(same.json()["message_id"], first.json()["message_id"]);
+    assert_eq!(pending_messages(&cabinet).await, 1);
+}
+
+#[tokio::test]
+async fn repeated_client_id_with_another_payload_is_409_sqlite() {
+    repeated_client_id_with_another_payload_is_409(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn repeated_client_id_with_another_payload_is_409_postgres() {
+    repeated_client_id_with_another_payload_is_409(Backend::Postgres).await;
+}

@@ -85,6 +85,14 @@ pub enum ApiError {
         id: String,
     },
 
+    /// An idempotency key already used with another payload (or another
+    /// `test` flag).
+    #[error("client id {client_id} was used with another payload")]
+    KeyReused {
+        /// The key.
+        client_id: String,
+    },
+
     /// The object exists already (a login, the organisation card).
     #[error("{kind:?} {id} already exists")]
     AlreadyExists {
@@ -266,9 +274,9 @@ impl ApiError {
             ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Unauthenticated | ApiError::BadCredentials => StatusCode::UNAUTHORIZED,
             ApiError::AccessRefused(_) | ApiError::Forbidden { .. } => StatusCode::FORBIDDEN,
-            ApiError::AlreadyExists { .. } | ApiError::LastAdministrator { .. } => {
-                StatusCode::CONFLICT
-            }
+            ApiError::AlreadyExists { .. }
+            | ApiError::LastAdministrator { .. }
+            | ApiError::KeyReused { .. } => StatusCode::CONFLICT,
             ApiError::TooManyLogins { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
@@ -306,6 +314,7 @@ impl ApiError {
                 ("not-found", "Объект не найден")
             }
             ApiError::AlreadyExists { .. } => ("already-exists", "Объект уже существует"),
+            ApiError::KeyReused { .. } => ("key-reused", "Ключ идемпотентности уже использован"),
             ApiError::TooManyLogins { .. } => ("too-many-logins", "Слишком много попыток входа"),
             ApiError::LastAdministrator { .. } => {
                 ("last-administrator", "Последний технический администратор")
@@ -353,6 +362,10 @@ impl ApiError {
             ApiError::AlreadyExists { kind, id } => {
                 format!("{} {id} уже существует", kind_title(*kind))
             }
+            ApiError::KeyReused { client_id } => format!(
+                "С ключом {client_id} уже отправлен запрос с другим содержимым; \
+                 для нового запроса укажите новый client_id"
+            ),
             ApiError::UnsupportedMediaType => {
                 "Тело запроса передаётся как application/json".to_owned()
             }
@@ -431,8 +444,15 @@ impl ApiError {
 
     fn problem(&self) -> Problem {
         let (slug, title) = self.slug_and_title();
+        let reused;
         let fields = match self {
             ApiError::BadRequest(errors) | ApiError::Invalid(errors) => errors.errors(),
+            ApiError::KeyReused { .. } => {
+                let mut errors = FieldErrors::new();
+                errors.push("client_id", "Ключ уже использован с другим содержимым");
+                reused = errors;
+                reused.errors()
+            }
             _ => &[],
         };
         let versions = match self {

@@ -2,7 +2,9 @@
 //! and an idempotency key; the node builds the SendRequest, signs it with
 //! the ИС key and passes it through the same path as a SOAP client's
 //! (XSD, signature, routing, store, journal). A repeated key answers the
-//! message sent the first time, never a second one. Each request is
+//! message sent the first time, never a second one; a repeated key with
+//! another payload (or another `test` flag) is a 409, told apart by a
+//! digest of what was submitted ([`submitted_digest`]). Each request is
 //! recorded with who sent it, from which address and when.
 //!
 //! `GET /requests` pages through them: `since` (inclusive) and `until`
@@ -238,6 +240,11 @@ pub async fn send(
             .integration_request(&request.system, &request.client_id)
             .await?;
         let first = first.ok_or_else(|| ApiError::Internal("idempotency row vanished".into()))?;
+        if !same_submission(&first, &request) {
+            return Err(ApiError::KeyReused {
+                client_id: request.client_id,
+            });
+        }
         return repeat(&state, system, &first, &body).await;
     }
     if let Err(error) = send_new(&state, &caller, &identity, &request, &body).await {
@@ -503,6 +510,29 @@ fn record_of(
         created_at: now,
         sent_by: caller.audit_context().actor,
         remote: Some(caller.remote),
+        payload_digest: Some(submitted_digest(body)),
+    }
+}
+
+/// The digest stored with a key: SHA-256 of the `test` flag (one byte,
+/// `0` or `1`) followed by the payload as sent (declaration dropped), as
+/// `sha256:` and lowercase hex.
+fn submitted_digest(body: &SendRequestJson) -> String {
+    use sha2::Digest;
+    let mut hasher = sha2::Sha256::new();
+    hasher.update(if body.test { b"1" } else { b"0" });
+    hasher.update(body.payload.as_bytes());
+    let digest = hasher.finalize();
+    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    format!("sha256:{hex}")
+}
+
+/// Whether a repeated key came with what it was first used with; a key
+/// recorded before digests were kept matches anything.
+fn same_submission(first: &IntegrationRequest, again: &IntegrationRequest) -> bool {
+    match (&first.payload_digest, &again.payload_digest) {
+        (Some(first), Some(again)) => first == again,
+        _ => true,
     }
 }
 
@@ -760,6 +790,24 @@ mod tests {
         for c in ['a', 'Я', '-', ' ', '№', '😀'] {
             assert!(is_printable(c), "{:?}", c);
         }
+    }
+
+    fn body(payload: &str, test: bool) -> SendRequestJson {
+        SendRequestJson {
+            payload: payload.to_owned(),
+            test,
+            ..SendRequestJson::default()
+        }
+    }
+
+    #[test]
+    fn submitted_digest_differs_by_payload_and_by_test_flag() {
+        let first = submitted_digest(&body("<a:E xmlns:a=\"urn:a\"/>", false));
+
+        assert_eq!(first, submitted_digest(&body("<a:E xmlns:a=\"urn:a\"/>", false)));
+        assert_ne!(first, submitted_digest(&body("<a:E xmlns:a=\"urn:b\"/>", false)));
+        assert_ne!(first, submitted_digest(&body("<a:E xmlns:a=\"urn:a\"/>", true)));
+        assert!(first.starts_with("sha256:") && first.len() == 7 + 64, "{first}");
     }
 
     #[test]

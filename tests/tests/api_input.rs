@@ -253,3 +253,50 @@ async fn repeated_client_id_with_another_payload_is_409_sqlite() {
 async fn repeated_client_id_with_another_payload_is_409_postgres() {
     repeated_client_id_with_another_payload_is_409(Backend::Postgres).await;
 }
+
+fn token_call(id: &str, secret: &str) -> Call {
+    let form = format!("grant_type=client_credentials&client_id={id}&client_secret={secret}");
+    Call::new("POST", format!("{P}/oauth/token"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .raw(form.into_bytes())
+}
+
+#[tokio::test]
+async fn failed_client_authentications_from_one_address_get_429_with_retry_after() {
+    let cabinet = Cabinet::start(Backend::Sqlite).await;
+    let limit = ::api::login_limit::LoginLimitPolicy::default().max_failures;
+    let (id, secret) = (cabinet.client.0.to_string(), cabinet.client.1.clone());
+
+    for n in 0..limit {
+        let guess = token_call(&id, &format!("wrong-secret-{n}"));
+        guess.send(cabinet.addr()).await.assert_problem(401);
+    }
+    let refused = token_call("999999", "unknown").send(cabinet.addr()).await;
+    let right = token_call(&id, &secret).send(cabinet.addr()).await;
+    let login = json!({ "login": LOGIN_USER, "password": PASSWORD });
+    let session = Call::new("POST", format!("{P}/session")).json(&login);
+    let session = session.send(cabinet.addr()).await;
+
+    for answer in [&refused, &right] {
+        answer.assert_problem(429);
+        let kind = answer.json()["type"].as_str().unwrap().to_owned();
+        assert_eq!(kind, "urn:smevgate:problem:too-many-client-failures");
+        let wait: u64 = answer.header("retry-after").parse().expect("seconds");
+        assert!((1..=15 * 60).contains(&wait), "Retry-After {wait}");
+        assert_eq!(answer.header("cache-control"), "no-store");
+    }
+    session.assert_problem(429);
+    assert!(right.json().get("access_token").is_none());
+}
+
+#[tokio::test]
+async fn right_client_secret_does_not_count_as_a_failure() {
+    let cabinet = Cabinet::start(Backend::Sqlite).await;
+    let limit = ::api::login_limit::LoginLimitPolicy::default().max_failures;
+    let (id, secret) = (cabinet.client.0.to_string(), cabinet.client.1.clone());
+
+    for _ in 0..=limit {
+        let answer = token_call(&id, &secret).send(cabinet.addr()).await;
+        assert_eq!(answer.status, 200, "{}", answer.text);
+    }
+}

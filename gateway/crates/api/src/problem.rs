@@ -47,6 +47,14 @@ pub enum ApiError {
         retry_after_secs: u64,
     },
 
+    /// Too many failed client authentications at the token endpoint from
+    /// this address lately (the same count as failed logins).
+    #[error("too many failed client authentications, retry after {retry_after_secs}s")]
+    TooManyClientFailures {
+        /// Seconds until the address may try again (`Retry-After`).
+        retry_after_secs: u64,
+    },
+
     /// The change would leave the organisation without an enabled
     /// technical administrator.
     #[error("user {id} is the last active technical administrator")]
@@ -277,7 +285,9 @@ impl ApiError {
             ApiError::AlreadyExists { .. }
             | ApiError::LastAdministrator { .. }
             | ApiError::KeyReused { .. } => StatusCode::CONFLICT,
-            ApiError::TooManyLogins { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::TooManyLogins { .. } | ApiError::TooManyClientFailures { .. } => {
+                StatusCode::TOO_MANY_REQUESTS
+            }
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::BodyTimeout { .. } => StatusCode::REQUEST_TIMEOUT,
@@ -316,6 +326,10 @@ impl ApiError {
             ApiError::AlreadyExists { .. } => ("already-exists", "Объект уже существует"),
             ApiError::KeyReused { .. } => ("key-reused", "Ключ идемпотентности уже использован"),
             ApiError::TooManyLogins { .. } => ("too-many-logins", "Слишком много попыток входа"),
+            ApiError::TooManyClientFailures { .. } => (
+                "too-many-client-failures",
+                "Слишком много попыток аутентификации клиента",
+            ),
             ApiError::LastAdministrator { .. } => {
                 ("last-administrator", "Последний технический администратор")
             }
@@ -372,6 +386,10 @@ impl ApiError {
             ApiError::TooManyLogins { retry_after_secs } => format!(
                 "С этого адреса слишком много неудачных попыток входа; \
                  повторите через {retry_after_secs} с"
+            ),
+            ApiError::TooManyClientFailures { retry_after_secs } => format!(
+                "С этого адреса слишком много неудачных попыток аутентификации \
+                 API-клиента; повторите через {retry_after_secs} с"
             ),
             ApiError::LastAdministrator { id } => format!(
                 "Пользователь {id} — последний действующий технический администратор: \
@@ -514,6 +532,10 @@ impl IntoResponse for ApiError {
             }
             ApiError::TooManyLogins { retry_after_secs } => {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
+            }
+            ApiError::TooManyClientFailures { retry_after_secs } => {
+                headers.insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
+                headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
             }
             ApiError::PreconditionFailed { current, .. } => {
                 headers.insert(header::ETAG, precondition::etag(*current));

@@ -23,6 +23,7 @@ use store::cabinet::{LoginOutcome, SESSION_TTL};
 use crate::auth::{Caller, Credential, Peer};
 use crate::body::{secret_json, JsonBody};
 use crate::instant;
+use crate::login_limit::retry_after_secs;
 use crate::problem::ApiError;
 use crate::state::ApiState;
 use crate::users::UserJson;
@@ -56,9 +57,7 @@ pub async fn login(
 ) -> Result<Response, ApiError> {
     let now = state.now();
     if let Err(wait) = state.login_limit().check(remote, now) {
-        // Rounded up: a client waiting exactly this long is let in.
-        let millis = u64::try_from(wait.whole_milliseconds()).unwrap_or(1000);
-        let retry_after_secs = millis.div_ceil(1000).max(1);
+        let retry_after_secs = retry_after_secs(wait);
         tracing::info!(peer.ip = %remote, retry_after_secs, "login refused: too many failures");
         return Err(ApiError::TooManyLogins { retry_after_secs });
     }

@@ -181,7 +181,11 @@ async fn reads_json(cabinet: &Cabinet, method: &'static str, path: &str) -> bool
         .raw(b"plain text".to_vec())
         .bearer(admin(cabinet));
     let answer = send(cabinet, call).await;
-    assert!(![401, 403].contains(&answer.status), "{method} {path}: {}", answer.text);
+    assert!(
+        ![401, 403].contains(&answer.status),
+        "{method} {path}: {}",
+        answer.text
+    );
     answer.status == 415
 }
 

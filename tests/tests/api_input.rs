@@ -86,7 +86,10 @@ async fn json_array_body_is_refused_with_400() {
     sent.assert_problem(400);
     logged_in.assert_problem(400);
     assert!(logged_in.json().get("token").is_none());
-    let recorded = cabinet.store().integration_requests_by_client("arr-1").await;
+    let recorded = cabinet
+        .store()
+        .integration_requests_by_client("arr-1")
+        .await;
     assert!(recorded.unwrap().is_empty());
 }
 
@@ -172,7 +175,10 @@ async fn session_and_token_answers_carrying_secrets_are_not_stored() {
 #[tokio::test]
 async fn payload_behind_an_xml_declaration_is_sent() {
     let cabinet = Cabinet::start(Backend::Sqlite).await;
-    let payload = format!("\n<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n{}\n", echo_request());
+    let payload = format!(
+        "\n<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n{}\n",
+        echo_request()
+    );
 
     let answer = post_request(&cabinet, &echo_body("decl-1", &payload)).await;
 
@@ -190,9 +196,15 @@ async fn payload_without_a_namespace_is_422_naming_payload_and_frees_the_key() {
 
     answer.assert_problem(422);
     assert_eq!(answer.problem_fields(), vec!["payload"]);
-    let message = answer.json()["errors"][0]["message"].as_str().unwrap().to_owned();
+    let message = answer.json()["errors"][0]["message"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     assert!(message.contains("пространства имён"), "{message}");
-    let recorded = cabinet.store().integration_requests_by_client("bare-1").await;
+    let recorded = cabinet
+        .store()
+        .integration_requests_by_client("bare-1")
+        .await;
     assert!(recorded.unwrap().is_empty());
 }
 
@@ -200,12 +212,20 @@ async fn payload_without_a_namespace_is_422_naming_payload_and_frees_the_key() {
 async fn client_id_with_control_or_bidi_characters_is_422_naming_it() {
     let cabinet = Cabinet::start(Backend::Sqlite).await;
 
-    for client_id in ["nul\u{0}key", "line\nbreak", "evil\u{202E}gpj.exe", "tab\tkey"] {
+    for client_id in [
+        "nul\u{0}key",
+        "line\nbreak",
+        "evil\u{202E}gpj.exe",
+        "tab\tkey",
+    ] {
         let answer = post_request(&cabinet, &echo_body(client_id, &echo_request())).await;
 
         answer.assert_problem(422);
         assert_eq!(answer.problem_fields(), vec!["client_id"], "{client_id:?}");
-        let recorded = cabinet.store().integration_requests_by_client(client_id).await;
+        let recorded = cabinet
+            .store()
+            .integration_requests_by_client(client_id)
+            .await;
         assert!(recorded.unwrap().is_empty());
     }
     let plain = post_request(&cabinet, &echo_body("заказ №7", &echo_request())).await;
@@ -223,7 +243,10 @@ async fn repeated_client_id_with_another_payload_is_409(backend: Backend) {
     let cabinet = Cabinet::start(backend).await;
     let echo = echo_request();
     let other = echo.replace("12345678901", "10987654321");
-    assert_ne!(echo, other, "the fixture payload carries the number replaced");
+    assert_ne!(
+        echo, other,
+        "the fixture payload carries the number replaced"
+    );
     let declared = format!("<?xml version=\"1.0\"?>{echo}");
 
     let first = post_request(&cabinet, &echo_body("key-1", &echo)).await;

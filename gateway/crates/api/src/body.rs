@@ -111,7 +111,9 @@ pub fn json(status: StatusCode, value: &impl Serialize) -> Response {
 pub fn secret_json(status: StatusCode, value: &impl Serialize) -> Response {
     let mut response = json(status, value);
     let no_store = HeaderValue::from_static("no-store");
-    response.headers_mut().insert(header::CACHE_CONTROL, no_store);
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, no_store);
     response
 }
 
@@ -238,7 +240,10 @@ mod tests {
             described,
             "invalid type: integer `5`, ожидается JSON-объект at line 1 column 12"
         );
-        assert_eq!(describe_serde("expected enum Role"), "ожидается одно из допустимых значений");
+        assert_eq!(
+            describe_serde("expected enum Role"),
+            "ожидается одно из допустимых значений"
+        );
     }
 
     #[test]

@@ -24,7 +24,7 @@ use store::cabinet::ClientRecord;
 
 use crate::access_token::{Claims, TOKEN_TTL};
 use crate::auth::Peer;
-use crate::body::{json, read_limited};
+use crate::body::{describe_serde, json, read_limited};
 use crate::login_limit::retry_after_secs;
 use crate::problem::{ApiError, OAuthError};
 use crate::state::ApiState;
@@ -83,7 +83,10 @@ where
         let value = serde_urlencoded::from_bytes(&bytes).map_err(|error| {
             oauth(
                 OAuthError::InvalidRequest,
-                &format!("Параметры запроса токена не разобраны: {error}"),
+                &format!(
+                    "Параметры запроса токена не разобраны: {}",
+                    describe_serde(&error.to_string())
+                ),
             )
         })?;
         Ok(FormBody(value))

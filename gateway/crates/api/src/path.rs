@@ -81,7 +81,11 @@ mod tests {
         let bytes = axum::body::to_bytes(response.into_body(), 1 << 16)
             .await
             .unwrap();
-        (status, content_type, String::from_utf8(bytes.to_vec()).unwrap())
+        (
+            status,
+            content_type,
+            String::from_utf8(bytes.to_vec()).unwrap(),
+        )
     }
 
     #[tokio::test]

@@ -660,3 +660,43 @@ fn error_chain(error: &dyn std::error::Error) -> String {
     }
     text
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn body_timeout_is_408_problem() {
+        let response = ApiError::BodyTimeout { seconds: 30 }.into_response();
+
+        assert_eq!(response.status(), StatusCode::REQUEST_TIMEOUT);
+        assert_eq!(response.headers()[header::CONTENT_TYPE], PROBLEM_JSON);
+    }
+
+    #[test]
+    fn key_reused_is_409_naming_client_id() {
+        let error = ApiError::KeyReused {
+            client_id: "order-1".to_owned(),
+        };
+
+        let problem = error.problem();
+
+        assert_eq!(error.status(), StatusCode::CONFLICT);
+        assert_eq!(problem.errors.len(), 1);
+        assert_eq!(problem.errors[0].field, "client_id");
+        assert!(problem.detail.contains("order-1"), "{}", problem.detail);
+    }
+
+    #[test]
+    fn too_many_client_failures_is_429_with_retry_after_and_no_store() {
+        let error = ApiError::TooManyClientFailures {
+            retry_after_secs: 42,
+        };
+
+        let response = error.into_response();
+
+        assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(response.headers()[header::RETRY_AFTER], "42");
+        assert_eq!(response.headers()[header::CACHE_CONTROL], "no-store");
+    }
+}

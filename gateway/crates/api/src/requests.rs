@@ -771,10 +771,19 @@ mod tests {
     #[test]
     fn payload_xml_declaration_and_whitespace_are_dropped() {
         let cases = [
-            ("<?xml version=\"1.0\"?><q:E xmlns:q=\"urn:e\"/>", "<q:E xmlns:q=\"urn:e\"/>"),
-            ("\u{feff} <?xml version='1.0' encoding='UTF-8'?>\n <a/> \n", "<a/>"),
+            (
+                "<?xml version=\"1.0\"?><q:E xmlns:q=\"urn:e\"/>",
+                "<q:E xmlns:q=\"urn:e\"/>",
+            ),
+            (
+                "\u{feff} <?xml version='1.0' encoding='UTF-8'?>\n <a/> \n",
+                "<a/>",
+            ),
             ("  <a/>  ", "<a/>"),
-            ("<?xml-stylesheet href='x'?><a/>", "<?xml-stylesheet href='x'?><a/>"),
+            (
+                "<?xml-stylesheet href='x'?><a/>",
+                "<?xml-stylesheet href='x'?><a/>",
+            ),
             ("<?xml version=\"1.0\"", "<?xml version=\"1.0\""),
         ];
         for (payload, sent) in cases {
@@ -784,7 +793,9 @@ mod tests {
 
     #[test]
     fn client_id_characters_control_and_bidi_are_not_printable() {
-        for c in ['\0', '\n', '\t', '\u{7f}', '\u{85}', '\u{202E}', '\u{2066}', '\u{200B}'] {
+        for c in [
+            '\0', '\n', '\t', '\u{7f}', '\u{85}', '\u{202E}', '\u{2066}', '\u{200B}',
+        ] {
             assert!(!is_printable(c), "{:?}", c);
         }
         for c in ['a', 'Я', '-', ' ', '№', '😀'] {
@@ -804,10 +815,22 @@ mod tests {
     fn submitted_digest_differs_by_payload_and_by_test_flag() {
         let first = submitted_digest(&body("<a:E xmlns:a=\"urn:a\"/>", false));
 
-        assert_eq!(first, submitted_digest(&body("<a:E xmlns:a=\"urn:a\"/>", false)));
-        assert_ne!(first, submitted_digest(&body("<a:E xmlns:a=\"urn:b\"/>", false)));
-        assert_ne!(first, submitted_digest(&body("<a:E xmlns:a=\"urn:a\"/>", true)));
-        assert!(first.starts_with("sha256:") && first.len() == 7 + 64, "{first}");
+        assert_eq!(
+            first,
+            submitted_digest(&body("<a:E xmlns:a=\"urn:a\"/>", false))
+        );
+        assert_ne!(
+            first,
+            submitted_digest(&body("<a:E xmlns:a=\"urn:b\"/>", false))
+        );
+        assert_ne!(
+            first,
+            submitted_digest(&body("<a:E xmlns:a=\"urn:a\"/>", true))
+        );
+        assert!(
+            first.starts_with("sha256:") && first.len() == 7 + 64,
+            "{first}"
+        );
     }
 
     #[test]

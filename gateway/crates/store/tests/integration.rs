@@ -179,6 +179,9 @@ async fn request_keeps_its_payload_digest_and_an_old_row_has_none(h: &TestStore)
     assert_eq!(old.unwrap(), vec![without.clone()]);
     assert_eq!(without.payload_digest, None);
     let page = page.unwrap();
-    let digests: Vec<_> = page.iter().map(|r| r.request.payload_digest.clone()).collect();
+    let digests: Vec<_> = page
+        .iter()
+        .map(|r| r.request.payload_digest.clone())
+        .collect();
     assert_eq!(digests, vec![with_digest.payload_digest, None]);
 }

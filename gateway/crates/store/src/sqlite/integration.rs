@@ -36,7 +36,15 @@ const DIGEST_IN_PAGE: usize = 12;
 
 /// A request row as read: system, client id, message id, created_at,
 /// sent_by, remote, payload digest.
-type RawRequest = (String, String, String, i64, String, Option<String>, Option<String>);
+type RawRequest = (
+    String,
+    String,
+    String,
+    i64,
+    String,
+    Option<String>,
+    Option<String>,
+);
 
 // === impl SqliteStore ===
 

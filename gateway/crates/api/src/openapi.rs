@@ -50,29 +50,8 @@ fn operation(route: &Route) -> Value {
     if !parameters.is_empty() {
         op["parameters"] = Value::Array(parameters);
     }
-    if let Some(schema) = request_schema(route.endpoint) {
-        op["requestBody"] = json!({
-            "required": true,
-            "content": { "application/json": { "schema": { "$ref": schema_ref(schema) } } }
-        });
-    }
-    if route.endpoint == Endpoint::IssueAccessToken {
-        op["requestBody"] = json!({
-            "required": true,
-            "content": { "application/x-www-form-urlencoded": {
-                "schema": { "$ref": schema_ref("TokenRequest") } } }
-        });
-    }
-    if route.endpoint == Endpoint::AddCertificate {
-        op["requestBody"] = json!({
-            "required": true,
-            "content": {
-                "application/x-pem-file": { "schema": { "type": "string" } },
-                "application/pkix-cert": {
-                    "schema": { "type": "string", "contentMediaType": "application/pkix-cert" }
-                }
-            }
-        });
+    if let Some(body) = request_body(route.endpoint) {
+        op["requestBody"] = body;
     }
     match route.access {
         Access::Public => op["security"] = json!([]),
@@ -93,6 +72,34 @@ fn operation(route: &Route) -> Value {
         }
     }
     op
+}
+
+/// The `requestBody` of an endpoint that reads one: JSON, the token
+/// endpoint's form, or a certificate's bytes.
+fn request_body(endpoint: Endpoint) -> Option<Value> {
+    if let Some(schema) = request_schema(endpoint) {
+        return Some(json!({
+            "required": true,
+            "content": { "application/json": { "schema": { "$ref": schema_ref(schema) } } }
+        }));
+    }
+    match endpoint {
+        Endpoint::IssueAccessToken => Some(json!({
+            "required": true,
+            "content": { "application/x-www-form-urlencoded": {
+                "schema": { "$ref": schema_ref("TokenRequest") } } }
+        })),
+        Endpoint::AddCertificate => Some(json!({
+            "required": true,
+            "content": {
+                "application/x-pem-file": { "schema": { "type": "string" } },
+                "application/pkix-cert": {
+                    "schema": { "type": "string", "contentMediaType": "application/pkix-cert" }
+                }
+            }
+        })),
+        _ => None,
+    }
 }
 
 /// The scopes that let an API client call a route needing `action`.
@@ -139,15 +146,7 @@ fn failures(route: &Route) -> Vec<u16> {
     if matches!(route.endpoint, Endpoint::PutUser | Endpoint::DeleteUser) {
         codes.push(409);
     }
-    if route.endpoint == Endpoint::IssueAccessToken {
-        codes.extend([400, 401, 408, 413, 415, 429]);
-    }
-    if route.endpoint == Endpoint::SendRequest {
-        codes.push(409);
-    }
-    if route.endpoint == Endpoint::AddCertificate {
-        codes.extend([408, 413, 422]);
-    }
+    codes.extend(body_failures(route.endpoint));
     if let Access::Requires(action) = route.access {
         if !scopes_for(action).is_empty() {
             codes.push(429);
@@ -165,9 +164,6 @@ fn failures(route: &Route) -> Vec<u16> {
     if queried {
         codes.push(400);
     }
-    if request_schema(route.endpoint).is_some() {
-        codes.extend([400, 408, 413, 415, 422]);
-    }
     if route.path.contains('{') {
         // A path parameter that cannot be read is a 400 naming it.
         codes.push(400);
@@ -180,6 +176,21 @@ fn failures(route: &Route) -> Vec<u16> {
     }
     codes.sort_unstable();
     codes.dedup();
+    codes
+}
+
+/// Problem statuses of reading an endpoint's body and of what it sends.
+fn body_failures(endpoint: Endpoint) -> Vec<u16> {
+    let mut codes = Vec::new();
+    if request_schema(endpoint).is_some() {
+        codes.extend([400, 408, 413, 415, 422]);
+    }
+    match endpoint {
+        Endpoint::IssueAccessToken => codes.extend([400, 401, 408, 413, 415, 429]),
+        Endpoint::SendRequest => codes.push(409),
+        Endpoint::AddCertificate => codes.extend([408, 413, 422]),
+        _ => {}
+    }
     codes
 }
 

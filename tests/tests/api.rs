@@ -168,6 +168,51 @@ async fn openapi_document_lists_exactly_the_served_routes() {
     }
 }
 
+/// Whether a route reads a JSON body, found by sending it another media
+/// type: the JSON body reader alone answers that with 415.
+async fn reads_json(cabinet: &Cabinet, method: &'static str, path: &str) -> bool {
+    let url = path
+        .replace("{id}", "1")
+        .replace("{mnemonic}", smevgate_tests::CONSUMER)
+        .replace("{message_id}", "unknown");
+    let call = Call::new(method, url)
+        .header("content-type", "text/plain")
+        .if_match(1)
+        .raw(b"plain text".to_vec())
+        .bearer(admin(cabinet));
+    let answer = send(cabinet, call).await;
+    assert!(
+        ![401, 403].contains(&answer.status),
+        "{method} {path}: {}",
+        answer.text
+    );
+    answer.status == 415
+}
+
+#[tokio::test]
+async fn openapi_declares_a_json_request_body_exactly_where_a_route_reads_json() {
+    let cabinet = Cabinet::start(Backend::Sqlite).await;
+    let document = ::api::openapi::document();
+
+    for (path, item) in document["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let method: &'static str = match method.as_str() {
+                "post" => "POST",
+                "put" => "PUT",
+                _ => continue,
+            };
+            if path.ends_with("/oauth/token") {
+                continue; // A form body, declared as such.
+            }
+            let declared = op["requestBody"]["content"]["application/json"].is_object();
+
+            let reads = reads_json(&cabinet, method, path).await;
+
+            assert_eq!(declared, reads, "{method} {path}: requestBody vs the route");
+        }
+    }
+}
+
 #[tokio::test]
 async fn refusals_are_problem_json_with_exact_statuses() {
     let cabinet = Cabinet::start(Backend::Sqlite).await;

@@ -258,6 +258,7 @@ async fn key_recorded_before_a_stop_routes_its_own_message_id_once() {
         created_at: OffsetDateTime::now_utc(),
         sent_by: "operator".to_owned(),
         remote: None,
+        payload_digest: None,
     };
     assert!(cabinet
         .store()

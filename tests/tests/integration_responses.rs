@@ -492,7 +492,7 @@ async fn status_names_version_store_queues_and_holds_no_secrets(backend: Backend
     assert_eq!(body["store_reachable"], true);
     assert_eq!(
         body["queues"],
-        json!([{ "owner": PROVIDER, "kind": "requests", "pending": 1, "in_flight": 0 }])
+        json!([{ "owner": PROVIDER, "kind": "requests", "pending": 1, "in_flight": 0, "dead": 0 }])
     );
     assert_eq!(body["last_error"], Value::Null);
     assert!(body["uptime_secs"].is_u64(), "{body}");

@@ -325,6 +325,7 @@ async fn request_call(
         created_at: now,
         sent_by: "setup".to_owned(),
         remote: None,
+        payload_digest: None,
     };
     let recorded = cabinet.store().record_integration_request(request).await;
     assert!(recorded.unwrap());

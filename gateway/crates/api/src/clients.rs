@@ -3,7 +3,7 @@
 //! (`If-Match`), delete (`If-Match`), and rotate the secret (the new one
 //! shown once; tokens issued under the old one stop working).
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::Response;
 use axum::Extension;
@@ -15,6 +15,7 @@ use crate::auth::Caller;
 use crate::body::{json, located, JsonBody};
 use crate::instant;
 use crate::known;
+use crate::path::Path;
 use crate::precondition::{self, with_etag};
 use crate::problem::ApiError;
 use crate::state::ApiState;

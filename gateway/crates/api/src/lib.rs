@@ -26,8 +26,8 @@
 //!   from it.
 //! - [`problem`] — [`problem::ApiError`] and its problem+json answer.
 //! - [`auth`] — bearer authentication and the access guard.
-//! - [`body`], [`precondition`], [`instant`] — request bodies, `If-Match`
-//!   and `ETag`, RFC 3339 times.
+//! - [`body`], [`path`], [`precondition`], [`instant`] — request bodies,
+//!   path parameters, `If-Match` and `ETag`, RFC 3339 times.
 //! - [`session`], [`organisation`], [`users`], [`tokens`], [`audit`],
 //!   [`journal`], [`systems`], [`services`], [`requests`], [`responses`],
 //!   [`status`], [`clients`], [`points`] (integration points and dead
@@ -54,6 +54,7 @@ pub mod login_limit;
 pub mod oauth;
 pub mod openapi;
 pub mod organisation;
+pub mod path;
 pub mod points;
 pub mod precondition;
 pub mod problem;

@@ -2,7 +2,10 @@
 //! passwords from one address within a window, `POST /session` from that
 //! address is refused with 429 and `Retry-After` until the block ends —
 //! whatever the login, so guesses spread over many logins (or unknown ones)
-//! are slowed down too. Independent of the per-user lock-out
+//! are slowed down too. Failed client authentications at `POST
+//! /oauth/token` (unknown client, wrong secret) count in the same tally and
+//! are refused the same way: one address has one budget of guesses,
+//! whichever door it knocks on. Independent of the per-user lock-out
 //! ([`cabinet::LockoutPolicy`]), which it does not touch.
 //!
 //! The counts live in this node's memory: a restart clears them, and nodes
@@ -45,6 +48,13 @@ struct Failures {
     count: u32,
     first_at: OffsetDateTime,
     blocked_until: Option<OffsetDateTime>,
+}
+
+/// `Retry-After` seconds for a `wait` answered by [`LoginLimiter::check`]:
+/// rounded up, so a client waiting exactly this long is let in.
+pub fn retry_after_secs(wait: Duration) -> u64 {
+    let millis = u64::try_from(wait.whole_milliseconds()).unwrap_or(1000);
+    millis.div_ceil(1000).max(1)
 }
 
 // === impl LoginLimitPolicy ===

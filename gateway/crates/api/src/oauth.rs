@@ -5,9 +5,13 @@
 //! access token ([`crate::access_token`]) with `Cache-Control: no-store`.
 //!
 //! Refusals are problem+json bodies that also carry the RFC's `error`
-//! member (§5.2); an unknown client and a wrong secret answer the same 401.
+//! member (§5.2); an unknown client and a wrong secret answer the same 401,
+//! and count as failures of the address ([`crate::login_limit`]): an
+//! address over the limit is refused with 429 and `Retry-After` before any
+//! secret is checked.
 
 use std::collections::BTreeSet;
+use std::net::IpAddr;
 
 use axum::extract::{FromRequest, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -20,7 +24,8 @@ use store::cabinet::ClientRecord;
 
 use crate::access_token::{Claims, TOKEN_TTL};
 use crate::auth::Peer;
-use crate::body::{json, read_limited};
+use crate::body::{describe_serde, json, read_limited};
+use crate::login_limit::retry_after_secs;
 use crate::problem::{ApiError, OAuthError};
 use crate::state::ApiState;
 
@@ -78,7 +83,10 @@ where
         let value = serde_urlencoded::from_bytes(&bytes).map_err(|error| {
             oauth(
                 OAuthError::InvalidRequest,
-                &format!("Параметры запроса токена не разобраны: {error}"),
+                &format!(
+                    "Параметры запроса токена не разобраны: {}",
+                    describe_serde(&error.to_string())
+                ),
             )
         })?;
         Ok(FormBody(value))
@@ -94,7 +102,7 @@ pub async fn token(
 ) -> Result<Response, ApiError> {
     check_grant(&form)?;
     let (id, secret) = credentials(&headers, &form)?;
-    let record = authenticate(&state, &id, &secret).await?;
+    let record = authenticate(&state, remote, &id, &secret).await?;
     let verdict = record.client.check_access(&AccessRequest {
         ip: remote,
         at: state.now(),
@@ -183,18 +191,31 @@ fn basic_credentials(value: &HeaderValue) -> Option<(String, String)> {
     Some((id.to_owned(), secret.to_owned()))
 }
 
-async fn authenticate(state: &ApiState, id: &str, secret: &str) -> Result<ClientRecord, ApiError> {
-    let bad = || {
-        oauth(
-            OAuthError::InvalidClient,
-            "Неизвестный клиент или неверный секрет",
-        )
+/// The client `id` whose secret is `secret`, unless `remote` is blocked
+/// for failing too often; an unknown client or wrong secret counts as a
+/// failure of `remote`.
+async fn authenticate(
+    state: &ApiState,
+    remote: IpAddr,
+    id: &str,
+    secret: &str,
+) -> Result<ClientRecord, ApiError> {
+    let now = state.now();
+    if let Err(wait) = state.login_limit().check(remote, now) {
+        let retry_after_secs = retry_after_secs(wait);
+        tracing::info!(peer.ip = %remote, retry_after_secs, "client authentication refused: too many failures");
+        return Err(ApiError::TooManyClientFailures { retry_after_secs });
+    }
+    let known = id.parse::<i64>().ok().filter(|id| *id > 0);
+    let found = match known {
+        Some(id) => state.store().client_by_secret(id, secret).await?,
+        None => None,
     };
-    let Some(id) = id.parse::<i64>().ok().filter(|id| *id > 0) else {
-        return Err(bad());
-    };
-    let found = state.store().client_by_secret(id, secret).await?;
-    found.ok_or_else(bad)
+    found.ok_or_else(|| {
+        state.login_limit().record_failure(remote, now);
+        let detail = "Неизвестный клиент или неверный секрет";
+        oauth(OAuthError::InvalidClient, detail)
+    })
 }
 
 /// The scopes asked for, each one the client holds; all of its scopes

@@ -11,7 +11,7 @@
 //! content; `POST /dead-letters/{message_id}/redrive` sends one back to its
 //! queue with its attempts reset.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::Extension;
@@ -22,6 +22,7 @@ use store::delivery::{DeadLetter, PointRecord};
 use crate::auth::Caller;
 use crate::body::{json, located, JsonBody, QueryParams};
 use crate::instant;
+use crate::path::Path;
 use crate::precondition::{self, with_etag};
 use crate::problem::ApiError;
 use crate::state::ApiState;

@@ -1,6 +1,8 @@
 //! Optimistic concurrency on the wire: a versioned object's `ETag` is its
 //! version (`"7"`), and a change names the version it was based on in
 //! `If-Match`. Missing is 428, stale is 412 (from the store's conflict).
+//! `If-Match` uses the strong comparison (RFC 9110 §13.1.1): a weak tag
+//! (`W/"7"`) or an unquoted one (`7`) names no version and is a 400.
 
 use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::Response;
@@ -31,7 +33,8 @@ pub fn if_match(headers: &HeaderMap) -> Result<i64, ApiError> {
     version.ok_or_else(|| {
         ApiError::bad_parameter(
             "If-Match",
-            "Укажите одну версию объекта из его ETag, например \"3\"",
+            "Укажите одну версию объекта из его ETag в кавычках, например \"3\" \
+             (слабые W/\"3\" и значения без кавычек не принимаются)",
         )
     })
 }
@@ -53,15 +56,12 @@ pub fn if_none_match_any(headers: &HeaderMap) -> bool {
     value.and_then(|v| v.to_str().ok()).map(str::trim) == Some("*")
 }
 
-/// `"7"`, `W/"7"` or `7` as 7.
+/// The strong entity tag `"7"` as 7; weak, unquoted or other tags as none.
 fn parse_version(text: &str) -> Option<i64> {
-    let text = text.trim();
-    let text = text.strip_prefix("W/").unwrap_or(text);
-    let text = text
-        .strip_prefix('"')
-        .and_then(|t| t.strip_suffix('"'))
-        .unwrap_or(text);
-    text.parse::<i64>().ok().filter(|v| *v > 0)
+    let quoted = text.trim().strip_prefix('"')?.strip_suffix('"')?;
+    let digits = !quoted.is_empty() && quoted.bytes().all(|b| b.is_ascii_digit());
+    let version = quoted.parse::<i64>().ok().filter(|_| digits);
+    version.filter(|v| *v > 0)
 }
 
 #[cfg(test)]
@@ -77,9 +77,17 @@ mod tests {
     }
 
     #[test]
-    fn if_match_quoted_weak_or_bare_version_is_read() {
-        for text in ["\"7\"", "W/\"7\"", "7", " \"7\" "] {
+    fn if_match_quoted_version_is_read() {
+        for text in ["\"7\"", " \"7\" "] {
             assert_eq!(if_match(&headers(text)).unwrap(), 7, "{text}");
+        }
+    }
+
+    #[test]
+    fn if_match_weak_or_unquoted_tag_is_bad_request() {
+        for text in ["W/\"7\"", "w/\"7\"", "7", "\"+7\"", "\"7", "7\"", "\"\""] {
+            let error = if_match(&headers(text)).unwrap_err();
+            assert_eq!(error.status(), StatusCode::BAD_REQUEST, "{text}");
         }
     }
 

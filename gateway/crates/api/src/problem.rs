@@ -47,6 +47,14 @@ pub enum ApiError {
         retry_after_secs: u64,
     },
 
+    /// Too many failed client authentications at the token endpoint from
+    /// this address lately (the same count as failed logins).
+    #[error("too many failed client authentications, retry after {retry_after_secs}s")]
+    TooManyClientFailures {
+        /// Seconds until the address may try again (`Retry-After`).
+        retry_after_secs: u64,
+    },
+
     /// The change would leave the organisation without an enabled
     /// technical administrator.
     #[error("user {id} is the last active technical administrator")]
@@ -85,6 +93,14 @@ pub enum ApiError {
         id: String,
     },
 
+    /// An idempotency key already used with another payload (or another
+    /// `test` flag).
+    #[error("client id {client_id} was used with another payload")]
+    KeyReused {
+        /// The key.
+        client_id: String,
+    },
+
     /// The object exists already (a login, the organisation card).
     #[error("{kind:?} {id} already exists")]
     AlreadyExists {
@@ -103,6 +119,13 @@ pub enum ApiError {
     PayloadTooLarge {
         /// The limit in bytes.
         limit: usize,
+    },
+
+    /// The body did not arrive in full within the read deadline.
+    #[error("body not read within {seconds} s")]
+    BodyTimeout {
+        /// The deadline in seconds.
+        seconds: u64,
     },
 
     /// The body is not JSON, or not JSON of the expected shape.
@@ -259,12 +282,15 @@ impl ApiError {
             ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Unauthenticated | ApiError::BadCredentials => StatusCode::UNAUTHORIZED,
             ApiError::AccessRefused(_) | ApiError::Forbidden { .. } => StatusCode::FORBIDDEN,
-            ApiError::AlreadyExists { .. } | ApiError::LastAdministrator { .. } => {
-                StatusCode::CONFLICT
+            ApiError::AlreadyExists { .. }
+            | ApiError::LastAdministrator { .. }
+            | ApiError::KeyReused { .. } => StatusCode::CONFLICT,
+            ApiError::TooManyLogins { .. } | ApiError::TooManyClientFailures { .. } => {
+                StatusCode::TOO_MANY_REQUESTS
             }
-            ApiError::TooManyLogins { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::BodyTimeout { .. } => StatusCode::REQUEST_TIMEOUT,
             ApiError::MalformedBody { .. } | ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::CannotSign { .. } => StatusCode::CONFLICT,
@@ -298,7 +324,12 @@ impl ApiError {
                 ("not-found", "Объект не найден")
             }
             ApiError::AlreadyExists { .. } => ("already-exists", "Объект уже существует"),
+            ApiError::KeyReused { .. } => ("key-reused", "Ключ идемпотентности уже использован"),
             ApiError::TooManyLogins { .. } => ("too-many-logins", "Слишком много попыток входа"),
+            ApiError::TooManyClientFailures { .. } => (
+                "too-many-client-failures",
+                "Слишком много попыток аутентификации клиента",
+            ),
             ApiError::LastAdministrator { .. } => {
                 ("last-administrator", "Последний технический администратор")
             }
@@ -306,6 +337,7 @@ impl ApiError {
                 ("unsupported-media-type", "Неверный тип содержимого")
             }
             ApiError::PayloadTooLarge { .. } => ("payload-too-large", "Слишком большой запрос"),
+            ApiError::BodyTimeout { .. } => ("body-timeout", "Тело запроса не получено"),
             ApiError::MalformedBody { .. } => ("malformed-body", "Тело запроса не разобрано"),
             ApiError::BadRequest(_) => ("bad-request", "Неверные параметры запроса"),
             ApiError::Invalid(_) => ("validation", "Данные не прошли проверку"),
@@ -344,6 +376,10 @@ impl ApiError {
             ApiError::AlreadyExists { kind, id } => {
                 format!("{} {id} уже существует", kind_title(*kind))
             }
+            ApiError::KeyReused { client_id } => format!(
+                "С ключом {client_id} уже отправлен запрос с другим содержимым; \
+                 для нового запроса укажите новый client_id"
+            ),
             ApiError::UnsupportedMediaType => {
                 "Тело запроса передаётся как application/json".to_owned()
             }
@@ -351,12 +387,19 @@ impl ApiError {
                 "С этого адреса слишком много неудачных попыток входа; \
                  повторите через {retry_after_secs} с"
             ),
+            ApiError::TooManyClientFailures { retry_after_secs } => format!(
+                "С этого адреса слишком много неудачных попыток аутентификации \
+                 API-клиента; повторите через {retry_after_secs} с"
+            ),
             ApiError::LastAdministrator { id } => format!(
                 "Пользователь {id} — последний действующий технический администратор: \
                  в организации должен остаться хотя бы один. Сначала назначьте другого"
             ),
             ApiError::PayloadTooLarge { limit } => {
                 format!("Тело запроса длиннее {limit} байт")
+            }
+            ApiError::BodyTimeout { seconds } => {
+                format!("Тело запроса не получено целиком за {seconds} с")
             }
             ApiError::MalformedBody { reason } => format!("Ошибка разбора JSON: {reason}"),
             ApiError::BadRequest(_) => "Исправьте параметры, указанные в errors".to_owned(),
@@ -419,8 +462,15 @@ impl ApiError {
 
     fn problem(&self) -> Problem {
         let (slug, title) = self.slug_and_title();
+        let reused;
         let fields = match self {
             ApiError::BadRequest(errors) | ApiError::Invalid(errors) => errors.errors(),
+            ApiError::KeyReused { .. } => {
+                let mut errors = FieldErrors::new();
+                errors.push("client_id", "Ключ уже использован с другим содержимым");
+                reused = errors;
+                reused.errors()
+            }
             _ => &[],
         };
         let versions = match self {
@@ -494,6 +544,10 @@ impl IntoResponse for ApiError {
             }
             ApiError::TooManyLogins { retry_after_secs } => {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
+            }
+            ApiError::TooManyClientFailures { retry_after_secs } => {
+                headers.insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
+                headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
             }
             ApiError::PreconditionFailed { current, .. } => {
                 headers.insert(header::ETAG, precondition::etag(*current));
@@ -617,4 +671,44 @@ fn error_chain(error: &dyn std::error::Error) -> String {
         source = cause.source();
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn body_timeout_is_408_problem() {
+        let response = ApiError::BodyTimeout { seconds: 30 }.into_response();
+
+        assert_eq!(response.status(), StatusCode::REQUEST_TIMEOUT);
+        assert_eq!(response.headers()[header::CONTENT_TYPE], PROBLEM_JSON);
+    }
+
+    #[test]
+    fn key_reused_is_409_naming_client_id() {
+        let error = ApiError::KeyReused {
+            client_id: "order-1".to_owned(),
+        };
+
+        let problem = error.problem();
+
+        assert_eq!(error.status(), StatusCode::CONFLICT);
+        assert_eq!(problem.errors.len(), 1);
+        assert_eq!(problem.errors[0].field, "client_id");
+        assert!(problem.detail.contains("order-1"), "{}", problem.detail);
+    }
+
+    #[test]
+    fn too_many_client_failures_is_429_with_retry_after_and_no_store() {
+        let error = ApiError::TooManyClientFailures {
+            retry_after_secs: 42,
+        };
+
+        let response = error.into_response();
+
+        assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(response.headers()[header::RETRY_AFTER], "42");
+        assert_eq!(response.headers()[header::CACHE_CONTROL], "no-store");
+    }
 }

@@ -2,7 +2,9 @@
 //! and an idempotency key; the node builds the SendRequest, signs it with
 //! the ИС key and passes it through the same path as a SOAP client's
 //! (XSD, signature, routing, store, journal). A repeated key answers the
-//! message sent the first time, never a second one. Each request is
+//! message sent the first time, never a second one; a repeated key with
+//! another payload (or another `test` flag) is a 409, told apart by a
+//! digest of what was submitted ([`submitted_digest`]). Each request is
 //! recorded with who sent it, from which address and when.
 //!
 //! `GET /requests` pages through them: `since` (inclusive) and `until`
@@ -17,7 +19,7 @@ use std::cell::RefCell;
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::Extension;
@@ -33,6 +35,7 @@ use crate::audit::time_param;
 use crate::auth::Caller;
 use crate::body::{json, JsonBody, QueryParams};
 use crate::instant;
+use crate::path::Path;
 use crate::problem::{ApiError, SMEV_FAILURE};
 use crate::state::ApiState;
 
@@ -218,6 +221,7 @@ pub async fn send(
     JsonBody(mut body): JsonBody<SendRequestJson>,
 ) -> Result<Response, ApiError> {
     body.system = sender(&caller, &body.system)?;
+    body.payload = payload_text(&body.payload).to_owned();
     check_form(&body)?;
     let registry = state.node().registry();
     let system = registry
@@ -236,6 +240,11 @@ pub async fn send(
             .integration_request(&request.system, &request.client_id)
             .await?;
         let first = first.ok_or_else(|| ApiError::Internal("idempotency row vanished".into()))?;
+        if !same_submission(&first, &request) {
+            return Err(ApiError::KeyReused {
+                client_id: request.client_id,
+            });
+        }
         return repeat(&state, system, &first, &body).await;
     }
     if let Err(error) = send_new(&state, &caller, &identity, &request, &body).await {
@@ -504,6 +513,29 @@ fn record_of(
         created_at: now,
         sent_by: caller.audit_context().actor,
         remote: Some(caller.remote),
+        payload_digest: Some(submitted_digest(body)),
+    }
+}
+
+/// The digest stored with a key: SHA-256 of the `test` flag (one byte,
+/// `0` or `1`) followed by the payload as sent (declaration dropped), as
+/// `sha256:` and lowercase hex.
+fn submitted_digest(body: &SendRequestJson) -> String {
+    use sha2::Digest;
+    let mut hasher = sha2::Sha256::new();
+    hasher.update(if body.test { b"1" } else { b"0" });
+    hasher.update(body.payload.as_bytes());
+    let digest = hasher.finalize();
+    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    format!("sha256:{hex}")
+}
+
+/// Whether a repeated key came with what it was first used with; a key
+/// recorded before digests were kept matches anything.
+fn same_submission(first: &IntegrationRequest, again: &IntegrationRequest) -> bool {
+    match (&first.payload_digest, &again.payload_digest) {
+        (Some(first), Some(again)) => first == again,
+        _ => true,
     }
 }
 
@@ -517,6 +549,12 @@ fn check_form(body: &SendRequestJson) -> Result<(), ApiError> {
             "client_id",
             "Укажите ключ идемпотентности (до 100 символов)",
         );
+    } else if !body.client_id.chars().all(is_printable) {
+        errors.push(
+            "client_id",
+            "Ключ идемпотентности состоит только из печатных символов: \
+             управляющие символы и символы направления текста недопустимы",
+        );
     }
     if body.payload.trim().is_empty() {
         errors.push("payload", "Укажите XML-содержимое запроса");
@@ -526,6 +564,38 @@ fn check_form(body: &SendRequestJson) -> Result<(), ApiError> {
     } else {
         Err(ApiError::Invalid(errors))
     }
+}
+
+/// The payload as signed and sent: without surrounding whitespace (and a
+/// byte order mark) and without an XML declaration in front, which has no
+/// place inside the envelope it travels in.
+fn payload_text(payload: &str) -> &str {
+    let text = payload.trim_start_matches('\u{feff}').trim();
+    let declared = text
+        .strip_prefix("<?xml")
+        .filter(|rest| rest.starts_with(|c: char| c.is_ascii_whitespace() || c == '?'));
+    match declared.and_then(|rest| rest.split_once("?>")) {
+        Some((_, after)) => after.trim_start(),
+        None => text,
+    }
+}
+
+/// Whether `c` may stand in a `client_id`: no control character (NUL,
+/// newline, C1), no invisible format or bidi control character (U+202E
+/// and kin), which would make two keys look alike or a log line lie.
+fn is_printable(c: char) -> bool {
+    let format = matches!(
+        c,
+        '\u{00AD}'
+            | '\u{061C}'
+            | '\u{180E}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{206F}'
+            | '\u{FEFF}'
+            | '\u{FFF9}'..='\u{FFFB}'
+    );
+    !c.is_control() && !format
 }
 
 /// Whether the caller works with the ВС the payload's root names; a payload
@@ -565,7 +635,8 @@ fn signing_identity(system: &InformationSystem) -> Result<Arc<SigningIdentity>, 
 
 /// The signed SendRequest envelope. A payload that cannot be signed (not
 /// well-formed XML) goes unsigned, so that the node's own checks name the
-/// fault; any other signing failure is the node's.
+/// fault; a payload the signature cannot cover (see [`signing_refusal`])
+/// is the sender's 422; a failure of the key is the node's.
 fn build_envelope(
     identity: &SigningIdentity,
     message_id: &str,
@@ -590,15 +661,52 @@ fn build_envelope(
     let failure = RefCell::new(None);
     let sign = |element: &str, id: &str| {
         dsig::sign_element(element, id, &identity.0, &identity.1).unwrap_or_else(|error| {
-            *failure.borrow_mut() = Some(error.to_string());
+            *failure.borrow_mut() = Some(error);
             String::new()
         })
     };
     let envelope = wire::write_send_request_request(version, &input, &[], Some(&sign));
     match failure.into_inner() {
-        Some(error) => Err(ApiError::Internal(format!("signing a request: {error}"))),
+        Some(error) => Err(signing_refusal(&error)),
         None => Ok(envelope),
     }
+}
+
+/// The answer to a signature that could not be made: the payload's own
+/// shape (a 422 naming `payload`, saying why in Russian) or the node's key
+/// and certificate (a 500, the cause in the log).
+fn signing_refusal(error: &dsig::SignError) -> ApiError {
+    use dsig::{DigestError, SignError, TransformError};
+    let reason = match error {
+        SignError::Digest(DigestError::Transform(transform)) => match transform {
+            TransformError::UnqualifiedElement(name) => format!(
+                "Элемент {name} без пространства имён: СМЭВ подписывает только \
+                 элементы с пространством имён"
+            ),
+            TransformError::XmlNamespaceAttribute(name) => {
+                format!("Атрибут xml:{name} не поддерживается преобразованием СМЭВ")
+            }
+            TransformError::DuplicateAttribute(name) => {
+                format!("Атрибут {name} указан у элемента дважды")
+            }
+            TransformError::UnboundPrefix(prefix) => {
+                format!("Префикс {prefix} не объявлен")
+            }
+            _ => "XML-содержимое не подходит для преобразования СМЭВ и не может быть \
+                  подписано"
+                .to_owned(),
+        },
+        SignError::Parse(_) | SignError::Digest(_) => {
+            "XML-содержимое не может быть подписано в составе запроса".to_owned()
+        }
+        SignError::Canonicalize(_)
+        | SignError::Certificate(_)
+        | SignError::UnsupportedKey(_)
+        | SignError::KeyMismatch => {
+            return ApiError::Internal(format!("signing a request: {error}"));
+        }
+    };
+    field_error("payload", &reason)
 }
 
 /// The problem answering a SOAP fault reply.
@@ -657,4 +765,91 @@ fn field_error(field: &str, message: &str) -> ApiError {
     let mut errors = FieldErrors::new();
     errors.push(field, message);
     ApiError::Invalid(errors)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn payload_xml_declaration_and_whitespace_are_dropped() {
+        let cases = [
+            (
+                "<?xml version=\"1.0\"?><q:E xmlns:q=\"urn:e\"/>",
+                "<q:E xmlns:q=\"urn:e\"/>",
+            ),
+            (
+                "\u{feff} <?xml version='1.0' encoding='UTF-8'?>\n <a/> \n",
+                "<a/>",
+            ),
+            ("  <a/>  ", "<a/>"),
+            (
+                "<?xml-stylesheet href='x'?><a/>",
+                "<?xml-stylesheet href='x'?><a/>",
+            ),
+            ("<?xml version=\"1.0\"", "<?xml version=\"1.0\""),
+        ];
+        for (payload, sent) in cases {
+            assert_eq!(payload_text(payload), sent, "{payload}");
+        }
+    }
+
+    #[test]
+    fn client_id_characters_control_and_bidi_are_not_printable() {
+        for c in [
+            '\0', '\n', '\t', '\u{7f}', '\u{85}', '\u{202E}', '\u{2066}', '\u{200B}',
+        ] {
+            assert!(!is_printable(c), "{:?}", c);
+        }
+        for c in ['a', 'Я', '-', ' ', '№', '😀'] {
+            assert!(is_printable(c), "{:?}", c);
+        }
+    }
+
+    fn body(payload: &str, test: bool) -> SendRequestJson {
+        SendRequestJson {
+            payload: payload.to_owned(),
+            test,
+            ..SendRequestJson::default()
+        }
+    }
+
+    #[test]
+    fn submitted_digest_differs_by_payload_and_by_test_flag() {
+        let first = submitted_digest(&body("<a:E xmlns:a=\"urn:a\"/>", false));
+
+        assert_eq!(
+            first,
+            submitted_digest(&body("<a:E xmlns:a=\"urn:a\"/>", false))
+        );
+        assert_ne!(
+            first,
+            submitted_digest(&body("<a:E xmlns:a=\"urn:b\"/>", false))
+        );
+        assert_ne!(
+            first,
+            submitted_digest(&body("<a:E xmlns:a=\"urn:a\"/>", true))
+        );
+        assert!(
+            first.starts_with("sha256:") && first.len() == 7 + 64,
+            "{first}"
+        );
+    }
+
+    #[test]
+    fn signing_refusal_of_the_payload_is_422_and_of_the_key_is_500() {
+        let unqualified = dsig::SignError::Digest(dsig::DigestError::Transform(
+            dsig::TransformError::UnqualifiedElement("a".to_owned()),
+        ));
+        let payload = signing_refusal(&unqualified);
+        let key = signing_refusal(&dsig::SignError::KeyMismatch);
+
+        assert_eq!(payload.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let ApiError::Invalid(errors) = payload else {
+            panic!("not a field error");
+        };
+        assert_eq!(errors.errors()[0].field, "payload");
+        assert!(errors.errors()[0].message.contains("пространства имён"));
+        assert_eq!(key.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    }
 }

@@ -7,7 +7,7 @@
 //! client id, among the services the caller works with). The business
 //! payload is answered only to callers who may read message bodies.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::Extension;
@@ -18,6 +18,7 @@ use store::integration::ReceivedResponse;
 use crate::auth::Caller;
 use crate::body::json;
 use crate::instant;
+use crate::path::Path;
 use crate::problem::ApiError;
 use crate::requests::find_visible;
 use crate::state::ApiState;

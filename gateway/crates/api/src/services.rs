@@ -5,7 +5,7 @@
 //! A service joins the exchange once its schema is uploaded; every change
 //! is applied to the node's registry at once.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::Extension;
@@ -18,6 +18,7 @@ use store::registry::{ServiceChange, ServiceRecord};
 use crate::auth::Caller;
 use crate::body::{json, located, JsonBody};
 use crate::instant;
+use crate::path::Path;
 use crate::precondition::{self, with_etag};
 use crate::problem::ApiError;
 use crate::state::ApiState;

@@ -21,8 +21,9 @@ use serde::{Deserialize, Serialize};
 use store::cabinet::{LoginOutcome, SESSION_TTL};
 
 use crate::auth::{Caller, Credential, Peer};
-use crate::body::{json, JsonBody};
+use crate::body::{secret_json, JsonBody};
 use crate::instant;
+use crate::login_limit::retry_after_secs;
 use crate::problem::ApiError;
 use crate::state::ApiState;
 use crate::users::UserJson;
@@ -56,9 +57,7 @@ pub async fn login(
 ) -> Result<Response, ApiError> {
     let now = state.now();
     if let Err(wait) = state.login_limit().check(remote, now) {
-        // Rounded up: a client waiting exactly this long is let in.
-        let millis = u64::try_from(wait.whole_milliseconds()).unwrap_or(1000);
-        let retry_after_secs = millis.div_ceil(1000).max(1);
+        let retry_after_secs = retry_after_secs(wait);
         tracing::info!(peer.ip = %remote, retry_after_secs, "login refused: too many failures");
         return Err(ApiError::TooManyLogins { retry_after_secs });
     }
@@ -87,7 +86,7 @@ pub async fn login(
                 expires_at: instant::to_text(session.expires_at),
                 user: UserJson::from_record(&user),
             };
-            Ok(json(StatusCode::CREATED, &answer))
+            Ok(secret_json(StatusCode::CREATED, &answer))
         }
         LoginOutcome::BadCredentials | LoginOutcome::Locked { .. } => {
             state.login_limit().record_failure(remote, now);

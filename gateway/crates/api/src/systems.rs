@@ -5,8 +5,7 @@
 //! registry at once (no restart): the handler reloads it after the store
 //! committed.
 
-use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::Extension;
@@ -17,8 +16,9 @@ use serde::{Deserialize, Serialize};
 use store::registry::SystemRecord;
 
 use crate::auth::Caller;
-use crate::body::{json, located, JsonBody, MAX_BODY_BYTES};
+use crate::body::{json, located, JsonBody, RawBody};
 use crate::instant;
+use crate::path::Path;
 use crate::precondition::{self, with_etag};
 use crate::problem::ApiError;
 use crate::state::ApiState;
@@ -220,13 +220,8 @@ pub async fn add_certificate(
     State(state): State<ApiState>,
     Extension(caller): Extension<Caller>,
     Path(mnemonic): Path<String>,
-    body: Bytes,
+    RawBody(body): RawBody,
 ) -> Result<Response, ApiError> {
-    if body.len() > MAX_BODY_BYTES {
-        return Err(ApiError::PayloadTooLarge {
-            limit: MAX_BODY_BYTES,
-        });
-    }
     let facts = check_certificate(&body, state.now()).map_err(refusal)?;
     let registry = state.node().registry();
     let owner = registry.system_by_certificate(&facts.der);

@@ -1,7 +1,7 @@
 //! `/tokens`: API tokens for information systems acting as a user. The
 //! secret is in the `POST` answer only; the node keeps its hash.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::Extension;
@@ -9,8 +9,9 @@ use cabinet::{ApiToken, FieldErrors, ObjectKind};
 use serde::{Deserialize, Serialize};
 
 use crate::auth::Caller;
-use crate::body::{json, JsonBody, QueryParams};
+use crate::body::{json, secret_json, JsonBody, QueryParams};
 use crate::instant;
+use crate::path::Path;
 use crate::problem::ApiError;
 use crate::state::ApiState;
 use crate::users::ListJson;
@@ -108,7 +109,7 @@ pub async fn issue(
         token: TokenJson::from_token(&token),
         secret: secret.expose().to_owned(),
     };
-    Ok(json(StatusCode::CREATED, &answer))
+    Ok(secret_json(StatusCode::CREATED, &answer))
 }
 
 /// `DELETE /tokens/{id}`: revoke; revoking again is harmless.

@@ -2,7 +2,7 @@
 //! replace (`If-Match`), delete (`If-Match`), set a password, clear a
 //! lock-out. Passwords never appear in answers.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::Extension;
@@ -14,6 +14,7 @@ use crate::auth::Caller;
 use crate::body::{json, located, JsonBody};
 use crate::instant;
 use crate::known;
+use crate::path::Path;
 use crate::precondition::{self, with_etag};
 use crate::problem::ApiError;
 use crate::state::ApiState;

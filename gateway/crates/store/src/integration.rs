@@ -30,6 +30,10 @@ pub struct IntegrationRequest {
     pub sent_by: String,
     /// The address the request came from.
     pub remote: Option<IpAddr>,
+    /// Digest of what was submitted with the key (payload and test flag),
+    /// as the API computed it; `None` for rows from before 0008, which
+    /// match any payload.
+    pub payload_digest: Option<String>,
 }
 
 /// One row of a request page: the request and its message's facts.

@@ -36,6 +36,7 @@ pub(crate) const SQLITE: &[Migration] = migrations!("sqlite":
     5 => "0005_api_clients",
     6 => "0006_integration_points",
     7 => "0007_integration_responses",
+    8 => "0008_integration_payload_digest",
 );
 
 /// Migrations of the PostgreSQL backend.
@@ -47,6 +48,7 @@ pub(crate) const POSTGRES: &[Migration] = migrations!("postgres":
     5 => "0005_api_clients",
     6 => "0006_integration_points",
     7 => "0007_integration_responses",
+    8 => "0008_integration_payload_digest",
 );
 
 #[cfg(test)]

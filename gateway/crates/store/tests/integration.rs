@@ -16,6 +16,7 @@ on_both_backends!(
     request_page_filters_by_time_status_service_and_resumes_after_the_cursor,
     received_response_is_stored_once_with_its_fields_in_order,
     request_records_sender_and_address,
+    request_keeps_its_payload_digest_and_an_old_row_has_none,
 );
 
 async fn send(h: &TestStore, n: i64, client_id: &str) -> IntegrationRequest {
@@ -32,6 +33,7 @@ async fn send(h: &TestStore, n: i64, client_id: &str) -> IntegrationRequest {
         created_at: T0 + Duration::seconds(n),
         sent_by: "operator".into(),
         remote: Some("192.0.2.7".parse().unwrap()),
+        payload_digest: (n % 3 != 0).then(|| format!("sha256:{n:064}")),
     };
     assert!(h
         .store
@@ -157,4 +159,29 @@ async fn request_records_sender_and_address(h: &TestStore) {
 
     assert_eq!(found, Some(sent));
     assert!(stored.is_some());
+}
+
+async fn request_keeps_its_payload_digest_and_an_old_row_has_none(h: &TestStore) {
+    let with_digest = send(h, 1, "digest").await;
+    let without = send(h, 3, "old-row").await;
+
+    let found = h.store.integration_request("CONSUMER01", "digest").await;
+    let old = h.store.integration_requests_by_client("old-row").await;
+    let everything = RequestFilter {
+        limit: 10,
+        ..RequestFilter::default()
+    };
+    let page = h.store.integration_request_page(&everything).await;
+
+    let found = found.unwrap().unwrap();
+    assert_eq!(found.payload_digest, Some(format!("sha256:{:064}", 1)));
+    assert_eq!(found, with_digest);
+    assert_eq!(old.unwrap(), vec![without.clone()]);
+    assert_eq!(without.payload_digest, None);
+    let page = page.unwrap();
+    let digests: Vec<_> = page
+        .iter()
+        .map(|r| r.request.payload_digest.clone())
+        .collect();
+    assert_eq!(digests, vec![with_digest.payload_digest, None]);
 }

@@ -16,11 +16,12 @@ use crate::message::{MessageState, PayloadName};
 type Result<T> = std::result::Result<T, StoreError>;
 
 const REQUEST_COLUMNS: &str = "r.system, r.client_id, r.message_id, r.created_at, r.sent_by, \
-     r.remote";
+     r.remote, r.payload_digest";
 
 const PAGE: &str = "
 SELECT r.system, r.client_id, r.message_id, r.created_at, r.sent_by, r.remote,
-       m.payload_ns, m.payload_local, m.status, m.state, m.sent_at, m.delivered_at
+       m.payload_ns, m.payload_local, m.status, m.state, m.sent_at, m.delivered_at,
+       r.payload_digest
 FROM integration_requests r JOIN messages m ON m.message_id = r.message_id
 WHERE ($1::timestamptz IS NULL OR r.created_at >= $1)
   AND ($2::timestamptz IS NULL OR r.created_at < $2)
@@ -30,6 +31,10 @@ WHERE ($1::timestamptz IS NULL OR r.created_at >= $1)
        OR (r.created_at = $6 AND r.message_id > $7))
 ORDER BY r.created_at, r.message_id
 LIMIT $8::bigint";
+
+/// Where `payload_digest` is in a row of [`REQUEST_COLUMNS`] and of [`PAGE`].
+const DIGEST_IN_REQUEST: usize = 6;
+const DIGEST_IN_PAGE: usize = 12;
 
 const RESPONSE_COLUMNS: &str = "message_id, request_message_id, system, kind, status, \
      description, payload, received_at";
@@ -43,7 +48,7 @@ impl PgStore {
     ) -> Result<bool> {
         let client = self.client().await?;
         let sql = "INSERT INTO integration_requests (system, client_id, message_id, created_at, \
-                   sent_by, remote) VALUES ($1, $2, $3, $4, $5, $6) \
+                   sent_by, remote, payload_digest) VALUES ($1, $2, $3, $4, $5, $6, $7) \
                    ON CONFLICT (system, client_id) DO NOTHING";
         let statement = client
             .prepare_cached(sql)
@@ -60,6 +65,7 @@ impl PgStore {
                     &request.created_at,
                     &request.sent_by,
                     &remote,
+                    &request.payload_digest,
                 ],
             )
             .await
@@ -97,7 +103,8 @@ impl PgStore {
             .query(&statement, &[&value])
             .await
             .map_err(StoreError::postgres("looking integration requests up"))?;
-        rows.iter().map(decode_request).collect()
+        let decode = |row| decode_request(row, DIGEST_IN_REQUEST);
+        rows.iter().map(decode).collect()
     }
 
     pub(crate) async fn integration_request_page(
@@ -212,7 +219,7 @@ fn get<'a, T: FromSql<'a>>(row: &'a Row, index: usize, context: &'static str) ->
     row.try_get(index).map_err(StoreError::postgres(context))
 }
 
-fn decode_request(row: &Row) -> Result<IntegrationRequest> {
+fn decode_request(row: &Row, digest_at: usize) -> Result<IntegrationRequest> {
     Ok(IntegrationRequest {
         system: get(row, 0, "reading system")?,
         client_id: get(row, 1, "reading client id")?,
@@ -220,6 +227,7 @@ fn decode_request(row: &Row) -> Result<IntegrationRequest> {
         created_at: get(row, 3, "reading created_at")?,
         sent_by: get(row, 4, "reading sent_by")?,
         remote: parse_remote(get(row, 5, "reading remote")?)?,
+        payload_digest: get(row, digest_at, "reading payload digest")?,
     })
 }
 
@@ -228,7 +236,7 @@ fn decode_summary(row: &Row) -> Result<RequestSummary> {
     let local: String = get(row, 7, "reading payload root")?;
     let state: String = get(row, 9, "reading message state")?;
     Ok(RequestSummary {
-        request: decode_request(row)?,
+        request: decode_request(row, DIGEST_IN_PAGE)?,
         service: PayloadName::new(namespace, local),
         status: get(row, 8, "reading message status")?,
         state: MessageState::from_stored(&state)?,

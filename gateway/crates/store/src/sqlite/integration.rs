@@ -13,11 +13,12 @@ use crate::message::{MessageState, PayloadName};
 type Result<T> = std::result::Result<T, StoreError>;
 
 const REQUEST_COLUMNS: &str = "r.system, r.client_id, r.message_id, r.created_at, r.sent_by, \
-     r.remote";
+     r.remote, r.payload_digest";
 
 const PAGE: &str = "
 SELECT r.system, r.client_id, r.message_id, r.created_at, r.sent_by, r.remote,
-       m.payload_ns, m.payload_local, m.status, m.state, m.sent_at, m.delivered_at
+       m.payload_ns, m.payload_local, m.status, m.state, m.sent_at, m.delivered_at,
+       r.payload_digest
 FROM integration_requests r JOIN messages m ON m.message_id = r.message_id
 WHERE (?1 IS NULL OR r.created_at >= ?1) AND (?2 IS NULL OR r.created_at < ?2)
   AND (?3 IS NULL OR m.status = ?3)
@@ -29,9 +30,21 @@ LIMIT ?8";
 const RESPONSE_COLUMNS: &str = "message_id, request_message_id, system, kind, status, \
      description, payload, received_at";
 
+/// Where `payload_digest` is in a row of [`REQUEST_COLUMNS`] and of [`PAGE`].
+const DIGEST_IN_REQUEST: usize = 6;
+const DIGEST_IN_PAGE: usize = 12;
+
 /// A request row as read: system, client id, message id, created_at,
-/// sent_by, remote.
-type RawRequest = (String, String, String, i64, String, Option<String>);
+/// sent_by, remote, payload digest.
+type RawRequest = (
+    String,
+    String,
+    String,
+    i64,
+    String,
+    Option<String>,
+    Option<String>,
+);
 
 // === impl SqliteStore ===
 
@@ -42,7 +55,8 @@ impl SqliteStore {
     ) -> Result<bool> {
         self.call(move |conn| {
             let sql = "INSERT INTO integration_requests (system, client_id, message_id, \
-                       created_at, sent_by, remote) VALUES (?1, ?2, ?3, ?4, ?5, ?6) \
+                       created_at, sent_by, remote, payload_digest) \
+                       VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) \
                        ON CONFLICT (system, client_id) DO NOTHING";
             let inserted = conn
                 .execute(
@@ -54,6 +68,7 @@ impl SqliteStore {
                         to_micros(request.created_at),
                         request.sent_by,
                         request.remote.map(|ip| ip.to_string()),
+                        request.payload_digest,
                     ],
                 )
                 .map_err(StoreError::sqlite("recording an integration request"))?;
@@ -89,7 +104,7 @@ impl SqliteStore {
                 .prepare_cached(&sql)
                 .map_err(StoreError::sqlite("preparing integration lookup"))?;
             let rows = statement
-                .query_map(params![value], read_request)
+                .query_map(params![value], |row| read_request(row, DIGEST_IN_REQUEST))
                 .map_err(StoreError::sqlite("looking integration requests up"))?;
             let mut found = Vec::new();
             for row in rows {
@@ -134,7 +149,7 @@ impl SqliteStore {
     }
 }
 
-fn read_request(row: &Row<'_>) -> rusqlite::Result<RawRequest> {
+fn read_request(row: &Row<'_>, digest_at: usize) -> rusqlite::Result<RawRequest> {
     Ok((
         row.get(0)?,
         row.get(1)?,
@@ -142,11 +157,12 @@ fn read_request(row: &Row<'_>) -> rusqlite::Result<RawRequest> {
         row.get(3)?,
         row.get(4)?,
         row.get(5)?,
+        row.get(digest_at)?,
     ))
 }
 
 fn decode_request(raw: RawRequest) -> Result<IntegrationRequest> {
-    let (system, client_id, message_id, created_at, sent_by, remote) = raw;
+    let (system, client_id, message_id, created_at, sent_by, remote, payload_digest) = raw;
     Ok(IntegrationRequest {
         system,
         client_id,
@@ -154,6 +170,7 @@ fn decode_request(raw: RawRequest) -> Result<IntegrationRequest> {
         created_at: from_micros(created_at)?,
         sent_by,
         remote: parse_remote(remote)?,
+        payload_digest,
     })
 }
 
@@ -178,7 +195,7 @@ fn select_page(conn: &Connection, filter: &RequestFilter) -> Result<Vec<RequestS
             |row| {
                 let texts: [String; 4] = [row.get(6)?, row.get(7)?, row.get(8)?, row.get(9)?];
                 let times: (i64, Option<i64>) = (row.get(10)?, row.get(11)?);
-                Ok((read_request(row)?, texts, times))
+                Ok((read_request(row, DIGEST_IN_PAGE)?, texts, times))
             },
         )
         .map_err(StoreError::sqlite("reading the request page"))?;

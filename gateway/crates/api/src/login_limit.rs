@@ -98,6 +98,10 @@ impl LoginLimiter {
 
     /// Counts one failed login from `ip` at `now`; the one that reaches
     /// the limit blocks the address.
+    ///
+    /// FIXME(#3): IPv6 addresses count one by one, so a host with a /64 of
+    /// its own gets many budgets (and many entries until pruned). Right is
+    /// to count IPv6 callers by their /64 prefix.
     pub fn record_failure(&self, ip: IpAddr, now: OffsetDateTime) {
         let policy = self.policy;
         let mut addresses = self

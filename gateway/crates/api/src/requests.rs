@@ -478,6 +478,11 @@ fn page_limit(errors: &mut FieldErrors, text: Option<&str>) -> u32 {
 
 /// The opaque `next` after `request`: its time (microseconds) and message
 /// id, base64url.
+///
+/// FIXME(#3): when the page's last row is one the caller may not see, the
+/// cursor still carries that row's message id (only base64, not secret).
+/// Right is a cursor sealed with the node's token key, or one built from a
+/// row sequence number instead of the id.
 fn encode_cursor(request: &IntegrationRequest) -> String {
     let micros = request.created_at.unix_timestamp_nanos() / 1000;
     let text = format!("{micros}/{}", request.message_id);

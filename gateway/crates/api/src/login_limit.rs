@@ -89,7 +89,7 @@ impl LoginLimiter {
             .addresses
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
-        let blocked_until = addresses.get(&ip).and_then(|f| f.blocked_until);
+        let blocked_until = addresses.get(&caller(ip)).and_then(|f| f.blocked_until);
         match blocked_until {
             Some(until) if until > now => Err((until - now).max(Duration::SECOND)),
             _ => Ok(()),
@@ -97,11 +97,7 @@ impl LoginLimiter {
     }
 
     /// Counts one failed login from `ip` at `now`; the one that reaches
-    /// the limit blocks the address.
-    ///
-    /// FIXME(#3): IPv6 addresses count one by one, so a host with a /64 of
-    /// its own gets many budgets (and many entries until pruned). Right is
-    /// to count IPv6 callers by their /64 prefix.
+    /// the limit blocks the address (an IPv6 caller: its whole /64).
     pub fn record_failure(&self, ip: IpAddr, now: OffsetDateTime) {
         let policy = self.policy;
         let mut addresses = self
@@ -116,7 +112,7 @@ impl LoginLimiter {
             first_at: now,
             blocked_until: None,
         };
-        let failures = addresses.entry(ip).or_insert(fresh);
+        let failures = addresses.entry(caller(ip)).or_insert(fresh);
         if failures.expired(&policy, now) {
             *failures = fresh;
         }
@@ -139,6 +135,19 @@ impl Failures {
     }
 }
 
+/// Who is counted for `ip`: an IPv4 address as it is; an IPv6 address by its
+/// /64 prefix, the least a single host is usually given, so that a host
+/// cannot draw a fresh budget from each of its addresses.
+fn caller(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V4(_) => ip,
+        IpAddr::V6(v6) => {
+            let bits = u128::from(v6) & !((1u128 << 64) - 1);
+            IpAddr::V6(std::net::Ipv6Addr::from(bits))
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use time::macros::datetime;
@@ -157,6 +166,22 @@ mod tests {
 
     fn ip(text: &str) -> IpAddr {
         text.parse().unwrap()
+    }
+
+    #[test]
+    fn ipv6_addresses_of_one_64_share_a_budget_others_do_not() {
+        let limiter = limiter();
+        for (n, host) in ["2001:db8::1", "2001:db8::2", "2001:db8::ffff"]
+            .iter()
+            .enumerate()
+        {
+            limiter.record_failure(ip(host), T0 + Duration::seconds(n as i64));
+        }
+        let later = T0 + Duration::seconds(10);
+
+        assert!(limiter.check(ip("2001:db8::abcd"), later).is_err());
+        assert!(limiter.check(ip("2001:db8:0:1::1"), later).is_ok());
+        assert!(limiter.check(ip("192.0.2.1"), later).is_ok());
     }
 
     #[test]

@@ -77,7 +77,10 @@ async fn client_create_update_delete_bump_versions_and_audit(h: &TestStore) {
     assert_eq!(updated.version, 2);
     assert_eq!(updated.client.name(), "ИС 1, новое имя");
     assert!(updated.client.disabled());
-    assert_eq!(updated.secret_generation, 2, "disabling ends the tokens issued so far");
+    assert_eq!(
+        updated.secret_generation, 2,
+        "disabling ends the tokens issued so far"
+    );
     let (_, rotated) = h
         .store
         .rotate_client_secret(created.id, 2, &admin())

@@ -226,6 +226,9 @@ async fn client_id_with_control_or_bidi_characters_is_422_naming_it() {
         "line\nbreak",
         "evil\u{202E}gpj.exe",
         "tab\tkey",
+        "line\u{2028}separator",
+        "non\u{FFFE}character",
+        "private\u{E000}use",
     ] {
         let answer = post_request(&cabinet, &echo_body(client_id, &echo_request())).await;
 
@@ -239,6 +242,41 @@ async fn client_id_with_control_or_bidi_characters_is_422_naming_it() {
     }
     let plain = post_request(&cabinet, &echo_body("заказ №7", &echo_request())).await;
     assert_eq!(plain.status, 201, "{}", plain.text);
+}
+
+#[tokio::test]
+async fn client_id_length_counts_characters_not_bytes() {
+    let cabinet = Cabinet::start(Backend::Sqlite).await;
+    let hundred = "я".repeat(100);
+    let too_long = "я".repeat(101);
+
+    let fits = post_request(&cabinet, &echo_body(&hundred, &echo_request())).await;
+    let refused = post_request(&cabinet, &echo_body(&too_long, &echo_request())).await;
+
+    assert_eq!(fits.status, 201, "{}", fits.text);
+    refused.assert_problem(422);
+    assert_eq!(refused.problem_fields(), vec!["client_id"]);
+}
+
+#[tokio::test]
+async fn payload_nested_past_the_node_limit_is_422_and_the_node_stays_up() {
+    let cabinet = Cabinet::start(Backend::Sqlite).await;
+    let deep = format!(
+        r#"<q:EchoRequest xmlns:q="urn://smevgate.test/echo/1.0.0">{}{}</q:EchoRequest>"#,
+        "<a>".repeat(6000),
+        "</a>".repeat(6000)
+    );
+
+    let refused = post_request(&cabinet, &echo_body("deep-1", &deep)).await;
+    let after = post_request(&cabinet, &echo_body("after-deep", &echo_request())).await;
+
+    refused.assert_problem(422);
+    assert_eq!(refused.problem_fields(), vec!["payload"]);
+    assert!(refused.json()["errors"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("256"));
+    assert_eq!(after.status, 201, "the node still answers: {}", after.text);
 }
 
 /// Messages pending in every queue.

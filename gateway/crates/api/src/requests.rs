@@ -42,6 +42,9 @@ use crate::state::ApiState;
 /// `Id` of the signed `SenderProvidedRequestData`.
 const SIGNED_ID: &str = "SIGNED_BY_CALLER";
 
+/// Longest idempotency key, in characters.
+const MAX_CLIENT_ID_CHARS: usize = 100;
+
 /// The fault element of a message id stored before.
 const ALREADY_SENT: &str = "MessageIsAlreadySent";
 
@@ -222,7 +225,7 @@ pub async fn send(
 ) -> Result<Response, ApiError> {
     body.system = sender(&caller, &body.system)?;
     body.payload = payload_text(&body.payload).to_owned();
-    check_form(&body)?;
+    check_form(&body, state.node().max_depth())?;
     let registry = state.node().registry();
     let system = registry
         .system(&body.system)
@@ -544,12 +547,15 @@ fn same_submission(first: &IntegrationRequest, again: &IntegrationRequest) -> bo
     }
 }
 
-fn check_form(body: &SendRequestJson) -> Result<(), ApiError> {
+/// Checks the submitted fields; the payload's nesting is measured on the
+/// text before any parser or signer sees it (both recurse per level).
+fn check_form(body: &SendRequestJson, max_depth: usize) -> Result<(), ApiError> {
     let mut errors = FieldErrors::new();
     if body.system.is_empty() {
         errors.push("system", "Укажите мнемонику ИС");
     }
-    if body.client_id.is_empty() || body.client_id.len() > 100 {
+    let id_chars = body.client_id.chars().count();
+    if id_chars == 0 || id_chars > MAX_CLIENT_ID_CHARS {
         errors.push(
             "client_id",
             "Укажите ключ идемпотентности (до 100 символов)",
@@ -563,6 +569,14 @@ fn check_form(body: &SendRequestJson) -> Result<(), ApiError> {
     }
     if body.payload.trim().is_empty() {
         errors.push("payload", "Укажите XML-содержимое запроса");
+    } else if let Err(error) = wire::check_depth(&body.payload, max_depth) {
+        let message = match error {
+            wire::EnvelopeError::TooDeep { max } => {
+                format!("Элементы XML вложены глубже допустимого ({max} уровней)")
+            }
+            _ => "У элемента XML слишком много атрибутов".to_owned(),
+        };
+        errors.push("payload", message);
     }
     if errors.is_empty() {
         Ok(())
@@ -595,12 +609,15 @@ fn is_printable(c: char) -> bool {
             | '\u{061C}'
             | '\u{180E}'
             | '\u{200B}'..='\u{200F}'
-            | '\u{202A}'..='\u{202E}'
+            | '\u{2028}'..='\u{202E}'
             | '\u{2060}'..='\u{206F}'
             | '\u{FEFF}'
             | '\u{FFF9}'..='\u{FFFB}'
     );
-    !c.is_control() && !format
+    // Private-use code points and noncharacters name nothing printable.
+    let private = matches!(c, '\u{E000}'..='\u{F8FF}' | '\u{F0000}'..='\u{10FFFF}');
+    let noncharacter = matches!(c, '\u{FDD0}'..='\u{FDEF}') || (c as u32 & 0xFFFE) == 0xFFFE;
+    !c.is_control() && !format && !private && !noncharacter
 }
 
 /// Whether the caller works with the ВС the payload's root names; a payload

@@ -179,6 +179,11 @@ impl Node {
         self.limits.max_bytes
     }
 
+    /// Deepest element nesting the node accepts in what it parses.
+    pub fn max_depth(&self) -> usize {
+        self.limits.max_depth
+    }
+
     /// Whether the node can serve: the store answers.
     ///
     /// # Errors

@@ -406,7 +406,13 @@ fn has_doctype(text: &str) -> bool {
 /// Measures element nesting on the raw text, before the tree parser sees
 /// it: the parser recurses per level and would overflow the stack on
 /// hostile nesting. Malformed markup is left for the parser to report.
-fn check_depth(text: &str, max: usize) -> Result<(), EnvelopeError> {
+/// Also for XML the node takes from elsewhere than an envelope (a payload
+/// handed to the integration API) before any parser or signer sees it.
+///
+/// # Errors
+/// [`EnvelopeError::TooDeep`] past `max` levels,
+/// [`EnvelopeError::TooManyAttributes`] on a start tag with too many.
+pub fn check_depth(text: &str, max: usize) -> Result<(), EnvelopeError> {
     let bytes = text.as_bytes();
     let mut depth = 0usize;
     let mut at = 0;

@@ -42,9 +42,9 @@ pub use data::{
     Payload, Rejection, RequestData, RequestStatus, ResponseContent, ResponseData, Span, Timestamp,
 };
 pub use envelope::{
-    read_envelope, AckRequest, EnvelopeError, GetMessageRequest, GetStatusRequest, Inbound,
-    InboundRequest, Limits, QueueStatisticsRequest, SendRequestRequest, SendResponseRequest,
-    SignedTarget, MAX_ATTRIBUTES,
+    check_depth, read_envelope, AckRequest, EnvelopeError, GetMessageRequest, GetStatusRequest,
+    Inbound, InboundRequest, Limits, QueueStatisticsRequest, SendRequestRequest,
+    SendResponseRequest, SignedTarget, MAX_ATTRIBUTES,
 };
 pub use fault::{
     write_fault, Fault, FaultCode, FaultKind, RetryDecision, SignatureFailure, ValidationError,

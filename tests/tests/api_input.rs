@@ -370,3 +370,27 @@ async fn right_client_secret_does_not_count_as_a_failure() {
         assert_eq!(answer.status, 200, "{}", answer.text);
     }
 }
+
+#[tokio::test]
+async fn encoded_or_non_utf8_json_bodies_are_415() {
+    let cabinet = Cabinet::start(Backend::Sqlite).await;
+    let body = echo_body("enc-1", &echo_request()).to_string();
+    let send = |content_type: &'static str, encoding: Option<&'static str>| {
+        let mut call = Call::new("POST", format!("{P}/requests"))
+            .header("content-type", content_type)
+            .raw(body.as_bytes().to_vec())
+            .bearer(admin(&cabinet));
+        if let Some(encoding) = encoding {
+            call = call.header("content-encoding", encoding);
+        }
+        call.send(cabinet.addr())
+    };
+
+    let gzip = send("application/json", Some("gzip")).await;
+    let latin = send("application/json; charset=latin1", None).await;
+    let utf8 = send("application/json; charset=\"UTF-8\"", None).await;
+
+    gzip.assert_problem(415);
+    latin.assert_problem(415);
+    assert_eq!(utf8.status, 201, "{}", utf8.text);
+}

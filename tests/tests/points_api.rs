@@ -320,3 +320,22 @@ async fn dead_letters_bad_limit_and_unknown_redrive_are_refused(backend: Backend
     assert_problem(&by_auditor, 403);
     node.stop().await;
 }
+
+#[tokio::test]
+async fn push_point_of_an_auto_polled_system_is_422_a_queue_point_is_not() {
+    let mut options = NodeOptions::new(Backend::Sqlite);
+    options.settings.auto_poll = vec![CONSUMER.to_owned()];
+    let node = TestNode::start_with(options).await;
+    let token = admin(&node).await;
+    let path = "/systems/CONSUMER01/points";
+
+    let push = json!({ "kind": "push", "url": "http://127.0.0.1:9/p" });
+    let refused = api_call(node.addr, "POST", path, &token, None, Some(&push)).await;
+    let queue = json!({ "kind": "queue" });
+    let accepted = api_call(node.addr, "POST", path, &token, None, Some(&queue)).await;
+
+    assert_problem(&refused, 422);
+    assert_eq!(fields(&refused), ["kind"]);
+    assert_eq!(accepted.status, 201, "{}", accepted.json);
+    node.stop().await;
+}

@@ -374,3 +374,35 @@ async fn service_requiring_personal_signature_refuses_a_request_without_one_at_o
         refused.body
     );
 }
+
+#[tokio::test]
+async fn schema_file_names_climbing_out_or_absolute_are_422_naming_each() {
+    let cabinet = Cabinet::start(Backend::Sqlite).await;
+    let created = admin(
+        &cabinet,
+        Call::new("POST", "/services").json(&service_body()),
+    )
+    .await;
+    let id = created.json()["id"].as_i64().unwrap();
+    let content = base64(LOOKUP_XSD);
+    let body = json!({
+        "entry": "lookup.xsd",
+        "files": [
+            { "name": "lookup.xsd", "content_base64": content },
+            { "name": "../x.xsd", "content_base64": content },
+            { "name": "/etc/x.xsd", "content_base64": content },
+            { "name": "common\\types.xsd", "content_base64": content },
+        ],
+    });
+
+    let path = format!("/services/{id}/schema");
+    let refused = admin(&cabinet, Call::new("PUT", path).json(&body)).await;
+
+    refused.assert_problem(422);
+    assert_eq!(
+        refused.problem_fields(),
+        ["files[1].name", "files[2].name", "files[3].name"]
+    );
+    let stored = admin(&cabinet, Call::new("GET", format!("/services/{id}"))).await;
+    assert_eq!(stored.json()["schema"], Value::Null);
+}

@@ -368,10 +368,18 @@ impl Config {
         let mut forms = Vec::with_capacity(self.points.len());
         for (i, section) in self.points.iter().enumerate() {
             let form = section.to_form(i)?;
-            if !self.systems.iter().any(|s| s.mnemonic == form.system) {
+            let Some(system) = self.systems.iter().find(|s| s.mnemonic == form.system) else {
                 return Err(ConfigError::Invalid {
                     key: format!("points[{i}].system"),
                     message: "names no system in [[systems]]".to_owned(),
+                });
+            };
+            if system.auto_poll && form.kind != cabinet::PointKind::Queue {
+                return Err(ConfigError::Invalid {
+                    key: format!("points[{i}].kind"),
+                    message: "the node auto-polls this system; a push or upstream point \
+                              would compete with it"
+                        .to_owned(),
                 });
             }
             forms.push(form);
@@ -544,6 +552,18 @@ mod tests {
         for (point, key) in cases {
             assert_eq!(invalid_key(with_point(point)), key, "{point}");
         }
+    }
+
+    #[test]
+    fn push_point_of_an_auto_polled_system_names_its_kind() {
+        let text = "[[systems]]\nmnemonic = \"ACCOUNTING01\"\ncertificates = [\"c.pem\"]\n\
+                    key = \"k.pem\"\nauto_poll = true\n\n[[points]]\nsystem = \"ACCOUNTING01\"\n\
+                    kind = \"push\"\nurl = \"http://127.0.0.1:9/p\"";
+        let config: Config = toml::from_str(text).expect("parses");
+        assert_eq!(
+            invalid_key(config.validate().map(|()| Config::default())),
+            "points[0].kind"
+        );
     }
 
     #[test]

@@ -38,7 +38,11 @@ where
     type Rejection = ApiError;
 
     async fn from_request(request: Request, _state: &S) -> Result<Self, Self::Rejection> {
-        if !is_json(request.headers().get(header::CONTENT_TYPE)) {
+        let headers = request.headers();
+        let encoded = headers
+            .get(header::CONTENT_ENCODING)
+            .is_some_and(|v| !v.as_bytes().eq_ignore_ascii_case(b"identity"));
+        if encoded || !is_json(headers.get(header::CONTENT_TYPE)) {
             return Err(ApiError::UnsupportedMediaType);
         }
         let bytes = read_limited(request.into_body()).await?;
@@ -126,13 +130,22 @@ pub fn located(mut response: Response, path: &str) -> Response {
     response
 }
 
-/// Whether the content type is `application/json`, parameters allowed.
+/// Whether the content type is `application/json`; a `charset`
+/// parameter, if any, must be UTF-8 (RFC 8259 §8.1: JSON is UTF-8).
 fn is_json(value: Option<&HeaderValue>) -> bool {
     let Some(text) = value.and_then(|v| v.to_str().ok()) else {
         return false;
     };
-    let essence = text.split(';').next().unwrap_or_default().trim();
-    essence.eq_ignore_ascii_case("application/json")
+    let mut parts = text.split(';');
+    let essence = parts.next().unwrap_or_default().trim();
+    let utf8 = parts.all(|parameter| match parameter.split_once('=') {
+        Some((name, value)) if name.trim().eq_ignore_ascii_case("charset") => {
+            let value = value.trim().trim_matches('"');
+            value.eq_ignore_ascii_case("utf-8") || value.eq_ignore_ascii_case("utf8")
+        }
+        _ => true,
+    });
+    essence.eq_ignore_ascii_case("application/json") && utf8
 }
 
 /// Whether `bytes`, past leading whitespace, open a JSON object (arrays,
@@ -276,8 +289,10 @@ mod tests {
     fn json_other_or_missing_content_type_is_not_json() {
         let text = HeaderValue::from_static("text/plain");
         let form = HeaderValue::from_static("application/x-www-form-urlencoded");
+        let latin = HeaderValue::from_static("application/json; charset=latin1");
         assert!(!is_json(Some(&text)));
         assert!(!is_json(Some(&form)));
+        assert!(!is_json(Some(&latin)));
         assert!(!is_json(None));
     }
 }

@@ -148,6 +148,20 @@ impl PointFormJson {
     }
 }
 
+/// A push or upstream point of an ИС the node auto-polls would compete with
+/// the poller for its answers (and lose them to it): refused, naming `kind`.
+fn refuse_beside_auto_poll(state: &ApiState, form: &PointForm) -> Result<(), ApiError> {
+    let polled = state.node().settings().auto_poll.contains(&form.system);
+    if !polled || form.kind == PointKind::Queue {
+        return Ok(());
+    }
+    let mut errors = FieldErrors::new();
+    let message = "Узел сам забирает сообщения этой ИС (auto_poll): точка push или upstream \
+                   для неё не действует";
+    errors.push("kind", message);
+    Err(ApiError::Invalid(errors))
+}
+
 // === impl PointJson ===
 
 impl PointJson {
@@ -216,6 +230,7 @@ pub async fn create(
 ) -> Result<Response, ApiError> {
     known_system(&state, &mnemonic)?;
     let form = body.into_form(&mnemonic)?;
+    refuse_beside_auto_poll(&state, &form)?;
     let context = caller.audit_context();
     let record = state.store().create_point(&form, &context).await?;
     reload(&state).await?;
@@ -245,6 +260,7 @@ pub async fn put(
     let current = point_of(&state, &mnemonic, &id).await?;
     let expected = precondition::if_match(&headers)?;
     let form = body.into_form(&mnemonic)?;
+    refuse_beside_auto_poll(&state, &form)?;
     let context = caller.audit_context();
     let store = state.store();
     let record = store

@@ -277,12 +277,26 @@ async fn change_and_answer(
     Ok(answer(StatusCode::OK, &record))
 }
 
+/// A schema file's name as imports name it: a relative path whose segments
+/// are plain names (sets often keep shared types in a folder), never
+/// absolute, never `.` or `..`, no backslashes.
+fn is_plain_file_name(name: &str) -> bool {
+    let allowed = |c: char| c.is_alphanumeric() || matches!(c, '.' | '-' | '_');
+    let segment_ok = |s: &str| !s.is_empty() && s != "." && s != ".." && s.chars().all(allowed);
+    name.len() <= 200 && name.split('/').all(segment_ok)
+}
+
 /// The files of `body`, decoded; every bad one named.
 fn decode_files(body: SchemaJson) -> Result<SchemaFiles, ApiError> {
     let mut errors = FieldErrors::new();
     let mut files = Vec::with_capacity(body.files.len());
     let engine = base64::engine::general_purpose::STANDARD;
     for (index, file) in body.files.into_iter().enumerate() {
+        if !is_plain_file_name(&file.name) {
+            let message = "Имя файла: относительный путь из букв, цифр, точек, дефисов и \
+                           подчёркиваний, без «..»";
+            errors.push(format!("files[{index}].name"), message);
+        }
         match engine.decode(file.content_base64.trim()) {
             Ok(bytes) => files.push((file.name, bytes)),
             Err(_) => errors.push(format!("files[{index}]"), "Содержимое не в base64"),

@@ -17,6 +17,9 @@ use crate::ip_allow::IpAllowList;
 use crate::role::{permits, Action, Role};
 use crate::time_window::{TimeWindow, Zone};
 
+/// Longest full name accepted, in characters.
+const MAX_FULL_NAME: usize = 500;
+
 /// A user as submitted, unchecked.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct UserForm {
@@ -83,6 +86,8 @@ impl UserForm {
         let full_name = self.full_name.trim();
         if full_name.is_empty() || full_name.chars().any(char::is_control) {
             errors.push("full_name", "Укажите ФИО пользователя");
+        } else if full_name.chars().count() > MAX_FULL_NAME {
+            errors.push("full_name", "ФИО длиннее 500 символов");
         }
         let role = Role::parse(&self.role);
         if role.is_none() {

@@ -176,3 +176,18 @@ fn operator_uses_allowed_services_only() {
     assert!(!operator.may_use_service("urn://other/1.0:Other"));
     assert!(admin.may_use_service("urn://other/1.0:Other"));
 }
+
+#[test]
+fn user_full_name_past_500_characters_is_refused() {
+    let fits = UserForm {
+        full_name: "Ж".repeat(500),
+        ..operator_form()
+    };
+    let long = UserForm {
+        full_name: "Ж".repeat(501),
+        ..operator_form()
+    };
+
+    assert!(fits.validate().is_ok());
+    assert_eq!(long.validate().unwrap_err().fields(), vec!["full_name"]);
+}

@@ -261,7 +261,28 @@ async fn refusals_are_problem_json_with_exact_statuses() {
     )
     .await;
     extra.assert_problem(400);
-    assert!(extra.json()["detail"].as_str().unwrap().contains("is_root"));
+    assert_eq!(
+        extra.json()["errors"][0]["field"],
+        "is_root",
+        "{}",
+        extra.text
+    );
+
+    let wrong_type = json!({ "login": "new.two", "role": "auditor", "disabled": "yes" });
+    let wrong_type = send(
+        &cabinet,
+        Call::new("POST", users.clone())
+            .bearer(token)
+            .json(&wrong_type),
+    )
+    .await;
+    wrong_type.assert_problem(400);
+    assert_eq!(
+        wrong_type.json()["errors"][0]["field"],
+        "disabled",
+        "{}",
+        wrong_type.text
+    );
 
     let query = send(
         &cabinet,

@@ -394,3 +394,31 @@ async fn encoded_or_non_utf8_json_bodies_are_415() {
     latin.assert_problem(415);
     assert_eq!(utf8.status, 201, "{}", utf8.text);
 }
+
+#[tokio::test]
+async fn wrong_types_and_ranges_name_the_field_even_when_nested() {
+    let cabinet = Cabinet::start(Backend::Sqlite).await;
+    let client = json!({
+        "name": "ИС", "system": CONSUMER, "scopes": ["requests:send"],
+        "quota": { "messages": -1, "per": "day" },
+    });
+    let request = json!({ "system": CONSUMER, "client_id": 123, "payload": echo_request() });
+
+    let nested = post_json(&cabinet, "/clients", &client.to_string()).await;
+    let top = post_json(&cabinet, "/requests", &request.to_string()).await;
+
+    nested.assert_problem(400);
+    assert_eq!(
+        nested.problem_fields(),
+        vec!["quota.messages"],
+        "{}",
+        nested.text
+    );
+    top.assert_problem(400);
+    assert_eq!(top.problem_fields(), vec!["client_id"], "{}", top.text);
+    assert!(
+        !top.text.contains("u32") && !top.text.contains("Json"),
+        "{}",
+        top.text
+    );
+}

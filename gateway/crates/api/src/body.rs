@@ -13,6 +13,7 @@ use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use cabinet::FieldErrors;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
@@ -51,9 +52,8 @@ where
                 reason: "тело запроса должно быть JSON-объектом {…}".to_owned(),
             });
         }
-        let value = serde_json::from_slice(&bytes).map_err(|error| ApiError::MalformedBody {
-            reason: describe_serde(&error.to_string()),
-        })?;
+        let mut json = serde_json::Deserializer::from_slice(&bytes);
+        let value = serde_path_to_error::deserialize(&mut json).map_err(refusal_of)?;
         Ok(JsonBody(value))
     }
 }
@@ -128,6 +128,20 @@ pub fn located(mut response: Response, path: &str) -> Response {
         response.headers_mut().insert(header::LOCATION, value);
     }
     response
+}
+
+/// The answer to a body serde could not read: a 400 naming the field when
+/// the error sits at one (a wrong type, a number out of range), otherwise a
+/// malformed body.
+fn refusal_of(error: serde_path_to_error::Error<serde_json::Error>) -> ApiError {
+    let field = error.path().to_string();
+    let reason = describe_serde(&error.inner().to_string());
+    if field.is_empty() || field == "." || error.inner().is_syntax() || error.inner().is_eof() {
+        return ApiError::MalformedBody { reason };
+    }
+    let mut errors = FieldErrors::new();
+    errors.push(field, reason);
+    ApiError::BadRequest(errors)
 }
 
 /// Whether the content type is `application/json`; a `charset`

@@ -371,7 +371,7 @@ impl ApiError {
                 role.title(),
                 action.as_str()
             ),
-            ApiError::NotFound { kind, id } => format!("{} {id} не найден(а)", kind_title(*kind)),
+            ApiError::NotFound { kind, id } => format!("Не найдено: {} {id}", kind_title(*kind)),
             ApiError::RequestNotFound { id } => format!("Запрос {id} не найден"),
             ApiError::AlreadyExists { kind, id } => {
                 format!("{} {id} уже существует", kind_title(*kind))
@@ -413,7 +413,7 @@ impl ApiError {
                 expected,
                 current,
             } => format!(
-                "{} {id} изменён(а) другим пользователем: ваша версия {expected}, \
+                "Объект «{} {id}» изменён другим пользователем: ваша версия {expected}, \
                  текущая {current}. Загрузите объект заново",
                 kind_title(*kind)
             ),

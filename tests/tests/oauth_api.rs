@@ -753,3 +753,41 @@ async fn client_bound_to_a_system_reads_only_its_journal_and_requests() {
     let items = page.json()["items"].as_array().unwrap().clone();
     assert_eq!(items.len(), 1, "{}", page.text);
 }
+
+#[tokio::test]
+async fn request_page_is_filled_past_rows_the_client_may_not_see() {
+    let cabinet = Cabinet::start(Backend::Sqlite).await;
+    let admin = cabinet.bearer(Subject::Admin).unwrap();
+    for n in 0..3 {
+        let body =
+            json!({ "system": PROVIDER, "client_id": format!("p-{n}"), "payload": echo_request() });
+        let call = Call::new("POST", format!("{P}/requests"))
+            .bearer(admin)
+            .json(&body);
+        assert_eq!(call.send(cabinet.addr()).await.status, 201);
+    }
+    let (id, secret) = create_client(&cabinet, client_json(json!({}))).await;
+    let token = access_token(&cabinet, &id, &secret).await;
+    for n in 0..2 {
+        assert_eq!(
+            send_as(&cabinet, &token, &echo(&format!("own-{n}")))
+                .await
+                .status,
+            201
+        );
+    }
+
+    let page = Call::new("GET", format!("{P}/requests?limit=2"))
+        .bearer(&token)
+        .send(cabinet.addr())
+        .await;
+
+    assert_eq!(page.status, 200, "{}", page.text);
+    let items = page.json()["items"].as_array().unwrap().clone();
+    let keys: Vec<&str> = items
+        .iter()
+        .map(|i| i["client_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(keys, ["own-0", "own-1"], "{}", page.text);
+    assert_eq!(page.json()["next"], Value::Null, "{}", page.text);
+}

@@ -42,6 +42,10 @@ use crate::state::ApiState;
 /// `Id` of the signed `SenderProvidedRequestData`.
 const SIGNED_ID: &str = "SIGNED_BY_CALLER";
 
+/// Most store pages one `GET /requests` reads to fill its page with rows
+/// the caller may see.
+const MAX_SCANNED_PAGES: usize = 8;
+
 /// Longest idempotency key, in characters.
 const MAX_CLIENT_ID_CHARS: usize = 100;
 
@@ -387,32 +391,58 @@ pub async fn get(
 }
 
 /// `GET /requests`: a page of the requests the caller may see. Rows of
-/// services the caller does not work with are left out, so a page may
-/// hold fewer than `limit`; `next` still moves past them.
+/// services (or, for a bound client, ИС) the caller does not work with are
+/// skipped and the page is filled from the rows after them, reading at
+/// most [`MAX_SCANNED_PAGES`] store pages; `next` resumes after the last
+/// row read, so a page may still come back short when hidden rows abound.
 pub async fn list(
     State(state): State<ApiState>,
     Extension(caller): Extension<Caller>,
     QueryParams(query): QueryParams<RequestQuery>,
 ) -> Result<Response, ApiError> {
-    let (filter, limit) = query.into_filter(&state)?;
-    let mut rows = state.store().integration_request_page(&filter).await?;
-    let more = rows.len() > limit as usize;
-    rows.truncate(limit as usize);
-    let next = more
-        .then(|| rows.last().map(|last| encode_cursor(&last.request)))
-        .flatten();
-    let items = rows
-        .iter()
-        .filter(|row| {
-            let service = &row.service;
-            let own = caller
-                .bound_system()
-                .is_none_or(|s| s == row.request.system);
-            own && may_use_service(&state, &caller, &service.namespace, &service.local_name)
-        })
-        .map(RequestJson::from_summary)
-        .collect();
+    let (mut filter, limit) = query.into_filter(&state)?;
+    let limit = limit as usize;
+    let visible = |row: &RequestSummary| {
+        let service = &row.service;
+        let own = caller
+            .bound_system()
+            .is_none_or(|s| s == row.request.system);
+        own && may_use_service(&state, &caller, &service.namespace, &service.local_name)
+    };
+    let mut items = Vec::new();
+    let mut next = None;
+    for _ in 0..MAX_SCANNED_PAGES {
+        let rows = state.store().integration_request_page(&filter).await?;
+        let window = &rows[..rows.len().min(limit)];
+        let mut read = 0;
+        for row in window {
+            read += 1;
+            if visible(row) {
+                items.push(RequestJson::from_summary(row));
+            }
+            if items.len() == limit {
+                break;
+            }
+        }
+        // Rows remain after the last one read: later in this window, or
+        // past it (the store was asked for one more than a page).
+        let more = read < window.len() || rows.len() > limit;
+        let last = read.checked_sub(1).map(|i| &window[i].request);
+        next = last.filter(|_| more).map(encode_cursor);
+        match (items.len() == limit, last.filter(|_| more)) {
+            (false, Some(request)) => filter.after = Some(cursor_of(request)),
+            _ => break,
+        }
+    }
     Ok(json(StatusCode::OK, &RequestPageJson { items, next }))
+}
+
+/// The store cursor just after `request`.
+fn cursor_of(request: &IntegrationRequest) -> RequestCursor {
+    RequestCursor {
+        created_at: request.created_at,
+        message_id: request.message_id.clone(),
+    }
 }
 
 /// Finds the request `id` names (message id first, then client id) among

@@ -301,3 +301,18 @@ async fn refused_request_frees_its_client_id_for_a_corrected_retry() {
 fn statuses(answers: &[Answer]) -> Vec<u16> {
     answers.iter().map(|a| a.status).collect()
 }
+
+#[tokio::test]
+async fn responses_of_a_system_not_auto_polled_say_so() {
+    let cabinet = Cabinet::start(Backend::Sqlite).await;
+    let sent = post_request(&cabinet, Subject::Operator, &echo_body("unpolled-1")).await;
+    assert_eq!(sent.status, 201, "{}", sent.text);
+
+    let call = Call::new("GET", format!("{P}/responses/unpolled-1"))
+        .bearer(cabinet.bearer(Subject::Operator).unwrap());
+    let answer = call.send(cabinet.addr()).await;
+
+    assert_eq!(answer.status, 200, "{}", answer.text);
+    assert_eq!(answer.json()["auto_poll"], false);
+    assert_eq!(answer.json()["items"], json!([]));
+}

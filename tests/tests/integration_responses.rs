@@ -144,6 +144,7 @@ async fn auto_poll_keeps_status_then_response_and_acks_them(backend: Backend) {
     assert_eq!(body["items"][1]["message_id"], answered.as_str());
     assert_eq!(body["message_id"], id.as_str());
     assert_eq!(body["client_id"], "auto-1");
+    assert_eq!(body["auto_poll"], true);
     let items = body["items"].as_array().unwrap();
     assert_eq!(items[0]["kind"], "status", "{body}");
     assert_eq!(items[0]["status"], "underProcessing");

@@ -30,6 +30,9 @@ pub struct ResponsesJson {
     pub message_id: String,
     /// The request's idempotency key.
     pub client_id: String,
+    /// Whether the node takes answers for the sending ИС (auto-poll); when
+    /// it does not, the ИС polls them itself and `items` stays empty.
+    pub auto_poll: bool,
     /// Everything received, oldest first.
     pub items: Vec<ResponseJson>,
 }
@@ -100,7 +103,9 @@ pub async fn get(
         .received_responses(&request.message_id)
         .await?;
     let bodies = caller.may(Action::ReadMessageBodies);
+    let auto_poll = state.node().settings().auto_poll.contains(&request.system);
     let answer = ResponsesJson {
+        auto_poll,
         message_id: request.message_id,
         client_id: request.client_id,
         items: received

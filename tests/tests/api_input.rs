@@ -137,7 +137,10 @@ async fn malformed_body_problem_names_no_rust_type() {
     }
     let nested = post_json(&cabinet, "/users", "{\"window\": 5}").await;
     assert_eq!(nested.problem_fields(), vec!["window"], "{}", nested.text);
-    let message = nested.json()["errors"][0]["message"].as_str().unwrap().to_owned();
+    let message = nested.json()["errors"][0]["message"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     assert!(message.contains("ожидается JSON-объект"), "{message}");
 }
 

@@ -255,10 +255,7 @@ pub async fn send(
         return repeat(&state, system, &first, &body).await;
     }
     if let Err(error) = send_new(&state, &caller, &identity, &request, &body).await {
-        let key = (&request.system, &request.client_id, &request.message_id);
-        store
-            .forget_integration_request(key.0, key.1, key.2)
-            .await?;
+        store.forget_integration_request(&request).await?;
         return Err(error);
     }
     answer(&state, StatusCode::CREATED, &request).await
@@ -292,19 +289,16 @@ async fn repeat(
     known: &IntegrationRequest,
     body: &SendRequestJson,
 ) -> Result<Response, ApiError> {
-    if state.store().get(&known.message_id).await?.is_none() {
-        let identity = signing_identity(system)?;
-        if let Err(error) = route(state, &identity, &known.message_id, body).await {
-            let abandoned = known.created_at + ABANDONED_AFTER < state.now();
-            if abandoned {
-                let key = (&known.system, &known.client_id, &known.message_id);
-                state
-                    .store()
-                    .forget_integration_request(key.0, key.1, key.2)
-                    .await?;
-            }
-            return Err(error);
+    if let Some(stored) = state.store().get(&known.message_id).await? {
+        return Ok(json(StatusCode::OK, &RequestJson::new(known, &stored)));
+    }
+    let identity = signing_identity(system)?;
+    if let Err(error) = route(state, &identity, &known.message_id, body).await {
+        let abandoned = known.created_at + ABANDONED_AFTER < state.now();
+        if abandoned {
+            state.store().forget_integration_request(known).await?;
         }
+        return Err(error);
     }
     answer(state, StatusCode::OK, known).await
 }

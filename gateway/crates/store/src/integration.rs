@@ -223,20 +223,18 @@ impl Store {
         }
     }
 
-    /// Drops the idempotency key (`system`, `client_id`) if it still names
-    /// `message_id`: the send it reserved was refused, so the key is free for
-    /// a corrected retry. `false` when the row was gone or names another
+    /// Drops `request`'s idempotency key if it still names the request's
+    /// message: the send it reserved was refused, so the key is free for a
+    /// corrected retry. `false` when the row was gone or names another
     /// message.
     ///
     /// # Errors
     /// A backend error.
     pub async fn forget_integration_request(
         &self,
-        system: &str,
-        client_id: &str,
-        message_id: &str,
+        request: &IntegrationRequest,
     ) -> Result<bool, StoreError> {
-        let key = [system, client_id, message_id].map(str::to_owned);
+        let key = [&request.system, &request.client_id, &request.message_id].map(String::clone);
         match self {
             Store::Sqlite(store) => store.forget_integration_request(key).await,
             Store::Postgres(store) => store.forget_integration_request(key).await,
